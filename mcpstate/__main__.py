@@ -1,0 +1,3 @@
+from mcpstate.cli import main
+
+raise SystemExit(main())
