@@ -1,0 +1,57 @@
+"""mcpstate init: write a starter lockfile (adopting an existing .mcp.json)."""
+
+from __future__ import annotations
+
+import argparse
+
+from mcpstate.context import Context
+
+STARTER = """\
+# mcpstate lockfile: the MCP servers of this project, pinned and reviewed.
+# Edit it in a pull request; `mcpstate plan` shows what will change, `mcpstate apply` does it.
+# Every field is described in lockfile.example.yaml of the mcpstate repository.
+# yaml-language-server: $schema=https://mcpstate.dev/schemas/lockfile.schema.json
+version: 1
+targets:
+  - {client: claude-code, path: .mcp.json}
+servers: {}
+  # memory:
+  #   source: npm
+  #   package: "@modelcontextprotocol/server-memory"
+  #   version: 2026.8.31
+  #   test:
+  #     required_tools: [read_graph]
+"""
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--force", action="store_true", help="overwrite an existing lockfile")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from mcpstate.errors import UsageError
+    from mcpstate.fsutil import atomic_write
+    from mcpstate.lockfile import display
+
+    path = ctx.lockfile_path
+    if path.exists() and not args.force:
+        raise UsageError(f"{display(path)} exists already (use --force to overwrite)")
+    existing = ctx.project_dir / ".mcp.json"
+    if existing.exists():
+        adopted = _adopt(ctx, existing)
+        if adopted is not None:
+            return adopted
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, STARTER.encode())
+    ctx.out.print(f"Wrote {display(path)}. Add servers, then run: mcpstate plan")
+    return 0
+
+
+def _adopt(ctx: Context, existing: object) -> int | None:
+    """Import an existing .mcp.json, when the import command is available."""
+    try:
+        from mcpstate.commands import import_
+    except ImportError:
+        return None
+    adopt = getattr(import_, "adopt_for_init", None)
+    return adopt(ctx, existing) if adopt else None

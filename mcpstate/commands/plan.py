@@ -1,0 +1,40 @@
+"""mcpstate plan: what apply would change; changes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from mcpstate.context import Context
+
+FORMATS = ("text", "json", "markdown")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-o", "--out", metavar="FILE", help="save the plan (JSON) for 'apply FILE'")
+    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--detailed-exitcode", action="store_true",
+                        help="exit 2 when there are changes (or drift), 0 when none")
+    parser.add_argument("--refresh-only", action="store_true",
+                        help="show only what changed outside mcpstate (drift)")
+    parser.add_argument("--target", action="append", default=[], metavar="NAME",
+                        help="plan only this server (repeatable)")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from mcpstate.fsutil import atomic_write
+    from mcpstate.planning import prepare_plan
+    from mcpstate.render.plans import print_plan
+
+    result = prepare_plan(ctx.project_dir, ctx.lockfile_path, ctx.state_dir,
+                          args.target, args.refresh_only)
+    for warning in result.warnings:
+        ctx.out.warn(warning)
+    print_plan(ctx.out, result.document, args.format)
+    if args.out:
+        out = Path(args.out) if Path(args.out).is_absolute() else Path.cwd() / args.out
+        atomic_write(out, json.dumps(result.document, indent=2).encode() + b"\n")
+        ctx.out.progress(f"Saved the plan to {args.out}; apply it with: mcpstate apply {args.out}")
+    changed = bool(result.plan.changes)
+    return 2 if args.detailed_exitcode and changed else 0

@@ -1,0 +1,49 @@
+"""What every command is given: where the project, lockfile and state dir are, and
+where its output goes. Resolved once in cli.py."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from mcpstate.render.console import Output
+
+LOCKFILE_NAME = "mcpstate.lock.yaml"
+STATE_DIR_NAME = ".mcpstate"
+
+
+@dataclass(frozen=True)
+class Context:
+    project_dir: Path
+    lockfile_path: Path
+    state_dir_override: Path | None
+    out: Output
+    quiet: bool = False
+    verbose: bool = False
+
+    @property
+    def color(self) -> bool:
+        return self.out.color
+
+    def state_dir(self, from_lockfile: str | None = None) -> Path:
+        """--state-dir, then MCPSTATE_STATE_DIR, then the lockfile's `state_dir:`, then .mcpstate."""
+        if self.state_dir_override is not None:
+            return self.state_dir_override
+        env = os.environ.get("MCPSTATE_STATE_DIR")
+        if env:
+            return (self.project_dir / env).resolve()
+        if from_lockfile:
+            return (self.project_dir / from_lockfile).resolve()
+        return self.project_dir / STATE_DIR_NAME
+
+
+def make_context(directory: str | None, lockfile: str | None, state_dir: str | None,
+                 out: Output, quiet: bool = False, verbose: bool = False) -> Context:
+    project = Path(directory or ".").resolve()
+    lock = Path(lockfile) if lockfile else Path(LOCKFILE_NAME)
+    lock = lock if lock.is_absolute() else project / lock
+    override = None
+    if state_dir:
+        override = Path(state_dir) if Path(state_dir).is_absolute() else project / state_dir
+    return Context(project, lock, override, out, quiet, verbose)

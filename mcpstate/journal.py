@@ -1,0 +1,154 @@
+"""journal.jsonl: every transition, one JSON object a line with a CRC-32 (DESIGN §9).
+
+A line is fsync'd before the step it announces is taken. A torn last line (a crash
+mid-write) is ignored with a warning; a bad line anywhere else is corruption."""
+
+from __future__ import annotations
+
+import json
+import os
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from mcpstate.errors import StateError
+from mcpstate.model import OpenTransaction
+
+JOURNAL_FILE = "journal.jsonl"
+TERMINAL = frozenset({"committed", "failed", "rolled_back", "recovered"})
+_CRC_KEY = ',"crc":'
+
+
+@dataclass
+class JournalRead:
+    records: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def encode_record(record: dict[str, Any]) -> bytes:
+    """One line: the record without crc, then its CRC-32 appended as the last key."""
+    body = json.dumps(record, separators=(",", ":"), ensure_ascii=True)
+    crc = zlib.crc32(body.encode())
+    return f"{body[:-1]}{_CRC_KEY}{crc}}}\n".encode()
+
+
+def decode_line(line: str) -> dict[str, Any] | None:
+    """The record, or None when the line is damaged (bad JSON or CRC)."""
+    cut = line.rfind(_CRC_KEY)
+    if cut < 0 or not line.endswith("}"):
+        return None
+    body = line[:cut] + "}"
+    try:
+        crc = int(line[cut + len(_CRC_KEY):-1])
+        record = json.loads(body)
+    except ValueError:
+        return None
+    if zlib.crc32(body.encode()) != crc or not isinstance(record, dict):
+        return None
+    return record
+
+
+def read_journal(state_dir: Path) -> JournalRead:
+    path = Path(state_dir) / JOURNAL_FILE
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return JournalRead()
+    return parse_journal(data, path)
+
+
+def parse_journal(data: bytes, path: Path) -> JournalRead:
+    result = JournalRead()
+    lines = data.decode("utf-8", errors="replace").split("\n")
+    torn_tail = not data.endswith(b"\n")
+    for number, line in enumerate(lines, start=1):
+        if not line:
+            continue
+        record = decode_line(line)
+        if record is not None:
+            result.records.append(record)
+        elif torn_tail and number == len(lines):
+            result.warnings.append(f"{path}:{number}: ignoring a torn last line (an interrupted write)")
+        else:
+            raise StateError(f"{path}:{number}: corrupt journal line (bad JSON or checksum); "
+                             "refusing to write anything until it is repaired")
+    return result
+
+
+class Journal:
+    """Appends records; each is on disk before `append` returns."""
+
+    def __init__(self, state_dir: Path, who: str, start_seq: int) -> None:
+        self.path = Path(state_dir) / JOURNAL_FILE
+        self.who = who
+        self.seq = start_seq
+        self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+
+    def append(self, tx: str, op: str, server: str | None, event: str, *, from_: Any = None,
+               to: Any = None, detail: Any = None) -> dict[str, Any]:
+        self.seq += 1
+        record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
+                  "event": event, "from": from_, "to": to, "detail": detail, "who": self.who}
+        os.write(self._fd, encode_record(record))
+        os.fsync(self._fd)
+        _maybe_crash_for_tests(event)
+        return record
+
+    def close(self) -> None:
+        os.close(self._fd)
+
+
+def open_journal(state_dir: Path, who: str) -> Journal:
+    """Open for appending after checking what is there; repairs a torn last line."""
+    read = read_journal(state_dir)
+    _repair_tail(Path(state_dir) / JOURNAL_FILE, torn=bool(read.warnings))
+    last = read.records[-1]["seq"] if read.records else 0
+    return Journal(state_dir, who, int(last))
+
+
+def _repair_tail(path: Path, torn: bool) -> None:
+    """Drop a torn last line, or end a whole last line whose newline never landed,
+    so the next record starts on a line of its own."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return
+    if not data or data.endswith(b"\n"):
+        return
+    with open(path, "r+b") as f:
+        if torn:
+            f.truncate(data.rfind(b"\n") + 1)
+        else:
+            f.seek(0, os.SEEK_END)
+            f.write(b"\n")
+        os.fsync(f.fileno())
+
+
+def open_transactions(records: Iterable[dict[str, Any]]) -> dict[str, OpenTransaction]:
+    """Per server, the transaction that started and never reached a terminal event."""
+    open_: dict[str, OpenTransaction] = {}
+    for r in records:
+        server, tx = r.get("server"), r.get("tx")
+        if server is None or r.get("op") not in ("apply", "rollback"):
+            continue
+        if r.get("event") in TERMINAL:
+            if server in open_ and open_[server].tx == tx:
+                del open_[server]
+        else:
+            open_[server] = OpenTransaction(str(tx), server, str(r["op"]), str(r["event"]))
+    return open_
+
+
+def now_iso() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _maybe_crash_for_tests(event: str) -> None:
+    # Test seam: MCPSTATE_TEST_CRASH_AT=<event> kills this process right after that
+    # line is durable, to prove recovery from a crash at every step.
+    target = os.environ.get("MCPSTATE_TEST_CRASH_AT")
+    if target and target == event:
+        os.kill(os.getpid(), 9)

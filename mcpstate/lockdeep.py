@@ -1,0 +1,38 @@
+"""Checks that need the real version libraries; only `mcpstate validate` runs them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mcpstate.lockrules import Problem
+
+
+def check_constraints(data: Mapping[str, Any]) -> Iterator[Problem]:
+    servers = data.get("servers")
+    if not isinstance(servers, Mapping):
+        return
+    for name, server in servers.items():
+        update = server.get("update") if isinstance(server, Mapping) else None
+        if isinstance(update, Mapping) and isinstance(update.get("constraint"), str):
+            message = constraint_problem(server.get("source"), update["constraint"])
+            if message:
+                yield ("servers", name, "update", "constraint"), message
+
+
+def constraint_problem(source: Any, constraint: str) -> str | None:
+    if source == "npm":
+        import semantic_version
+
+        try:
+            semantic_version.NpmSpec(constraint)
+        except ValueError:
+            return f"{constraint!r} is not a valid npm version range"
+    elif source == "pypi":
+        from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+        try:
+            SpecifierSet(constraint)
+        except InvalidSpecifier:
+            return f"{constraint!r} is not a valid PEP 440 version specifier"
+    return None

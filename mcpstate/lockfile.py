@@ -1,0 +1,139 @@
+"""Load the lockfile: YAML with line numbers, the schema, then the rules of DESIGN §4.
+Every problem is reported at once, as `file:line:col: key.path: message`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from mcpstate.errors import LockfileError
+from mcpstate.lockrules import check_lockfile
+from mcpstate.model import (DEFAULT_TARGET_PATHS, LoadSpec, Lockfile, Retention, ServerSpec,
+                            SmokeCall, Target, TestSpec, UpdatePolicy)
+from mcpstate.yamlmarks import YamlSyntaxError, load_marked, locate
+
+_PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
+DEFAULT_TARGETS = (Target("claude-code", ".mcp.json"),)
+
+
+@lru_cache(maxsize=None)
+def load_schema(name: str) -> dict[str, Any]:
+    """A JSON Schema shipped inside the package (`schemas/<name>.schema.json`)."""
+    text = resources.files("mcpstate").joinpath("schemas", f"{name}.schema.json").read_text()
+    return json.loads(text)  # type: ignore[no-any-return]
+
+
+def load_lockfile(path: Path, deep: bool = False) -> Lockfile:
+    """Read, check and build the lockfile; raise LockfileError listing every problem.
+
+    `deep` also checks update constraints with the real npm and PEP 440 parsers."""
+    try:
+        raw = Path(path).read_bytes()
+    except FileNotFoundError:
+        raise LockfileError([f"{display(path)}: no lockfile here (run 'mcpstate init' to write one)"]) from None
+    except OSError as e:
+        raise LockfileError([f"{display(path)}: cannot read: {e.strerror}"]) from None
+    data = parse_lockfile_text(raw, path, deep)
+    return build_lockfile(data, str(path), hashlib.sha256(raw).hexdigest())
+
+
+def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False) -> dict[str, Any]:
+    """The checked document; raise LockfileError with every problem found."""
+    name = display(path)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise LockfileError([f"{name}: not UTF-8 text (byte {e.start})"]) from None
+    try:
+        data, duplicates = load_marked(text)
+    except YamlSyntaxError as e:
+        raise LockfileError([f"{name}:{e.line}:{e.column}: {e.message}"]) from None
+    if not isinstance(data, dict):
+        raise LockfileError([f"{name}:1:1: the lockfile must be a mapping with 'version: 1' and 'servers:'"])
+    problems = [f"{name}:{line}:{col}: {msg}" for (line, col), msg in duplicates]
+    found = sorted(find_problems(data, deep), key=lambda pm: locate(data, pm[0]))
+    problems += [_format(name, data, p, m) for p, m in found]
+    if problems:
+        raise LockfileError(problems)
+    return data
+
+
+def find_problems(data: dict[str, Any], deep: bool = False) -> list[tuple[tuple[Any, ...], str]]:
+    from mcpstate.schemacheck import SchemaChecker
+
+    if isinstance(data.get("version"), int) and data["version"] > 1:
+        return [(("version",), f"format version {data['version']} is newer than this mcpstate"
+                 " understands (1); upgrade mcpstate")]
+    problems = SchemaChecker(load_schema("lockfile")).errors(data)
+    problems += list(check_lockfile(data))
+    if deep:
+        from mcpstate.lockdeep import check_constraints
+
+        problems += list(check_constraints(data))
+    return problems
+
+
+def _format(name: str, data: Any, path: tuple[Any, ...], message: str) -> str:
+    line, col = locate(data, path)
+    keys = key_path(path)
+    return f"{name}:{line}:{col}: {keys + ': ' if keys else ''}{message}"
+
+
+def key_path(path: tuple[Any, ...]) -> str:
+    """`servers.memory.args[0]`; names that are not plain words in quotes."""
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif _PLAIN.match(str(part)):
+            text += f".{part}" if text else str(part)
+        else:
+            text += f"[{json.dumps(str(part))}]"
+    return text
+
+
+def display(path: Path | str) -> str:
+    """A path as the user would type it: relative to the working folder when inside it."""
+    path = str(path)
+    try:
+        rel = os.path.relpath(path)
+    except ValueError:
+        return path
+    return path if rel.startswith("..") else rel
+
+
+def build_lockfile(data: dict[str, Any], path: str, sha256: str) -> Lockfile:
+    defaults = data.get("defaults", {}).get("test", {})
+    servers = {name: build_server(name, raw, defaults) for name, raw in data["servers"].items()}
+    targets = tuple(Target(t["client"], t.get("path") or DEFAULT_TARGET_PATHS[t["client"]])
+                    for t in data.get("targets", ())) or DEFAULT_TARGETS
+    retention = Retention(**data.get("retention", {}))
+    registries = dict(data.get("registries", {}))
+    return Lockfile(path, sha256, targets, servers, registries, retention, data.get("state_dir"))
+
+
+def build_server(name: str, raw: dict[str, Any], default_test: dict[str, Any]) -> ServerSpec:
+    test = build_test({**default_test, **raw.get("test", {})})
+    fields = {k: raw[k] for k in ("package", "version", "integrity", "bin", "command", "url", "transport")
+              if k in raw}
+    return ServerSpec(
+        name=name, source=raw["source"], args=tuple(raw.get("args", ())),
+        env=dict(raw.get("env", {})), headers=dict(raw.get("headers", {})),
+        protected=raw.get("protected", False),
+        allow_install_scripts=raw.get("allow_install_scripts", False),
+        update=UpdatePolicy(**raw.get("update", {})), test=test, **fields)
+
+
+def build_test(raw: dict[str, Any]) -> TestSpec:
+    values = dict(raw)
+    values["required_tools"] = tuple(values.get("required_tools", ()))
+    values["smoke"] = tuple(SmokeCall(**dict(s)) for s in values.get("smoke", ()))
+    if "load" in values:
+        values["load"] = LoadSpec(**dict(values["load"]))
+    return TestSpec(**values)

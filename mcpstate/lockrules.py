@@ -1,0 +1,130 @@
+"""The lockfile's semantic rules (DESIGN §4), run after the schema check.
+
+Each rule yields (key path, message); lockfile.py adds file, line and column."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from mcpstate.model import DEFAULT_TARGET_PATHS
+
+Problem = tuple[tuple[Any, ...], str]
+
+SEMVER = re.compile(
+    r"^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
+    r"(?:-((?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*)(?:\.(?:0|[1-9]\d*|\d*[A-Za-z-][0-9A-Za-z-]*))*))?"
+    r"(?:\+([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$")
+# PEP 440 in its normalised form; anything else goes to `packaging` to decide.
+PEP440 = re.compile(r"^(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?$")
+NPM_NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9~][a-z0-9._~-]*$")
+PYPI_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+SECRET_WORDS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL")
+# fields a source may carry besides the common ones
+ALLOWED = {
+    "npm": {"package", "version", "integrity", "bin", "args", "env", "allow_install_scripts", "update"},
+    "pypi": {"package", "version", "integrity", "bin", "args", "env", "update"},
+    "command": {"command", "args", "env"},
+    "remote": {"url", "transport", "headers"},
+}
+COMMON = {"source", "protected", "test"}
+KNOWN = set().union(*ALLOWED.values(), COMMON)
+REQUIRED = {"npm": ("package", "version"), "pypi": ("package", "version"),
+            "command": ("command",), "remote": ("url",)}
+
+
+def check_lockfile(data: Mapping[str, Any]) -> Iterator[Problem]:
+    servers = data.get("servers")
+    if isinstance(servers, Mapping):
+        for name, server in servers.items():
+            if isinstance(server, Mapping) and server.get("source") in ALLOWED:
+                yield from check_server(("servers", name), server)
+    yield from _check_targets(data.get("targets"))
+
+
+def check_server(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[Problem]:
+    source = server["source"]
+    for key in server:
+        # unknown keys are the schema's to report; here only keys of another source
+        if key in KNOWN and key not in ALLOWED[source] and key not in COMMON:
+            yield (*path, key), f"'{key}' does not apply to a server with source: {source}"
+    for key in REQUIRED[source]:
+        if key not in server:
+            yield path, f"a {source} server needs '{key}'"
+    if source in ("npm", "pypi"):
+        yield from _check_package(path, source, server)
+    for field in ("env", "headers"):
+        values = server.get(field)
+        if isinstance(values, Mapping):
+            yield from check_values((*path, field), values)
+
+
+def _check_package(path: tuple[Any, ...], source: str, server: Mapping[str, Any]) -> Iterator[Problem]:
+    package, version, integrity = server.get("package"), server.get("version"), server.get("integrity")
+    name_rule = NPM_NAME if source == "npm" else PYPI_NAME
+    if isinstance(package, str) and not name_rule.match(package):
+        yield (*path, "package"), f"{package!r} is not a valid {source} package name"
+    if isinstance(version, str) and not is_exact_version(source, version):
+        yield (*path, "version"), (f"{version!r} is not an exact version"
+                                   " (pin one version; put ranges in update.constraint)")
+    prefix = "sha512-" if source == "npm" else "sha256:"
+    if isinstance(integrity, str) and not integrity.startswith(prefix):
+        yield (*path, "integrity"), f"a {source} integrity starts with '{prefix}'"
+
+
+def is_exact_version(source: str, version: str) -> bool:
+    if source == "npm":
+        return SEMVER.match(version) is not None
+    if PEP440.match(version):
+        return True
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(version)
+    except InvalidVersion:
+        return False
+    return not any(c in version for c in "<>=!~*,")
+
+
+def check_values(path: tuple[Any, ...], values: Mapping[str, str]) -> Iterator[Problem]:
+    """References must be well formed; secret-looking keys must hold a reference."""
+    for key, value in values.items():
+        if not isinstance(value, str):
+            continue
+        rest = REFERENCE.sub("", value)
+        if "${" in rest:
+            yield (*path, key), f"malformed reference in {value!r} (write ${{VAR}} or ${{VAR:-default}})"
+        if looks_secret(key):
+            refs = REFERENCE.findall(value)
+            if not refs:
+                yield (*path, key), ("looks like a secret written in the lockfile; reference it from"
+                                     f" the environment instead, e.g. ${{{env_name(key)}}}")
+            elif any(default for _, default in refs):
+                yield (*path, key), "a secret's reference must not carry a literal default"
+
+
+def looks_secret(key: str) -> bool:
+    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", key)
+    for word in (w.upper() for w in words if w):
+        if word.startswith("AUTH") or word.rstrip("S") in SECRET_WORDS:
+            return True
+    return False
+
+
+def env_name(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper() or "SECRET"
+
+
+def _check_targets(targets: Any) -> Iterator[Problem]:
+    if not isinstance(targets, list):
+        return
+    seen: dict[str, int] = {}
+    for i, target in enumerate(targets):
+        if not isinstance(target, Mapping) or not isinstance(target.get("client"), str):
+            continue
+        path = target.get("path") or DEFAULT_TARGET_PATHS.get(target["client"], "")
+        if path in seen:
+            yield ("targets", i), f"target path {path!r} is listed twice (first as targets[{seen[path]}])"
+        seen.setdefault(path, i)

@@ -1,0 +1,211 @@
+"""Frozen data shared by every module: what the lockfile wants, what is observed,
+and the plan between them. Imports nothing of ours."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+SOURCES = ("npm", "pypi", "command", "remote")
+CLIENTS = ("claude-code", "cursor", "vscode", "claude-desktop")
+DEFAULT_TARGET_PATHS = {
+    "claude-code": ".mcp.json",
+    "cursor": ".cursor/mcp.json",
+    "vscode": ".vscode/mcp.json",
+    "claude-desktop": "claude_desktop_config.json",
+}
+ACTIONS = ("create", "update", "delete", "no-op", "import")
+REASONS = ("new", "version", "config", "drift", "removed", "recover", "targets")
+
+
+@dataclass(frozen=True)
+class SmokeCall:
+    tool: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    expect_contains: str | None = None
+
+
+@dataclass(frozen=True)
+class LoadSpec:
+    tool: str
+    arguments: Mapping[str, Any] = field(default_factory=dict)
+    calls: int = 100
+    concurrency: int = 10
+    max_p95_ms: float | None = None
+    max_errors: int | None = None
+
+
+@dataclass(frozen=True)
+class TestSpec:
+    """How a server is health-tested: lockfile `defaults.test` merged with its own `test`."""
+
+    __test__ = False  # not a pytest class
+
+    timeout_s: float = 30.0
+    max_startup_ms: float = 5000.0
+    max_rss_mb: float = 500.0
+    on_breaking: str = "fail"
+    required_tools: tuple[str, ...] = ()
+    smoke: tuple[SmokeCall, ...] = ()
+    watch_s: float = 0.0
+    watch_interval_s: float = 5.0
+    load: LoadSpec | None = None
+
+
+@dataclass(frozen=True)
+class UpdatePolicy:
+    constraint: str | None = None
+    min_release_age_days: float = 0.0
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    """One lockfile server. `env` and `headers` hold values with `${VAR}` references."""
+
+    name: str
+    source: str
+    package: str | None = None
+    version: str | None = None
+    integrity: str | None = None
+    bin: str | None = None
+    command: str | None = None
+    url: str | None = None
+    transport: str | None = None
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    protected: bool = False
+    allow_install_scripts: bool = False
+    update: UpdatePolicy = UpdatePolicy()
+    test: TestSpec = TestSpec()
+
+    def config(self) -> dict[str, Any]:
+        """What decides the written entry besides the version (recorded in the state)."""
+        data: dict[str, Any] = {"args": list(self.args), "env": dict(self.env)}
+        for key in ("bin", "command", "url", "transport"):
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
+        if self.headers:
+            data["headers"] = dict(self.headers)
+        return data
+
+
+@dataclass(frozen=True)
+class Launch:
+    """What a client config entry launches: a command (stdio) or a url (remote)."""
+
+    command: str | None = None
+    args: tuple[str, ...] = ()
+    env: Mapping[str, str] = field(default_factory=dict)
+    cwd: str | None = None
+    url: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    transport: str = "http"
+
+
+@dataclass(frozen=True)
+class Target:
+    client: str
+    path: str
+
+
+@dataclass(frozen=True)
+class Retention:
+    keep_versions: int = 3
+    max_age_days: float = 30
+    reports_days: float = 30
+    journal_days: float = 365
+    backups: int = 10
+
+
+@dataclass(frozen=True)
+class Lockfile:
+    path: str
+    sha256: str
+    targets: tuple[Target, ...]
+    servers: Mapping[str, ServerSpec]
+    registries: Mapping[str, str] = field(default_factory=dict)
+    retention: Retention = Retention()
+    state_dir: str | None = None
+
+
+@dataclass(frozen=True)
+class AppliedServer:
+    """A server's committed revision, as state.json records it."""
+
+    name: str
+    revision: int
+    source: str
+    package: str | None
+    version: str | None
+    integrity: str | None
+    store_path: str | None
+    entries: Mapping[str, str]
+    config: Mapping[str, Any]
+    protected: bool = False
+    tools: tuple[Mapping[str, Any], ...] = ()
+    applied_at: str | None = None
+    previous: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class State:
+    lineage: str | None = None
+    serial: int = 0
+    servers: Mapping[str, AppliedServer] = field(default_factory=dict)
+    targets: Mapping[str, str] = field(default_factory=dict)  # path -> client, ever written
+
+
+@dataclass(frozen=True)
+class TargetFile:
+    """A client config file as found: its managed-or-not entries, by server name."""
+
+    client: str
+    path: str
+    exists: bool
+    sha256: str | None
+    entries: Mapping[str, str] = field(default_factory=dict)  # name -> sha256 of the entry
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OpenTransaction:
+    tx: str
+    server: str
+    op: str
+    last_event: str
+
+
+@dataclass(frozen=True)
+class Observed:
+    state: State
+    targets: tuple[TargetFile, ...]
+    intact_store: frozenset[str] = frozenset()  # store_path of each intact entry the state uses
+    open_transactions: Mapping[str, OpenTransaction] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Change:
+    server: str
+    action: str
+    reason: str | None
+    before: Mapping[str, Any] | None
+    after: Mapping[str, Any] | None
+    protected: bool = False
+    details: tuple[str, ...] = ()  # human lines: "env.TZ: "UTC" -> "${TZ:-UTC}""
+
+
+@dataclass(frozen=True)
+class Plan:
+    changes: tuple[Change, ...]
+    unmanaged: tuple[str, ...]
+    no_op: int
+    warnings: tuple[str, ...] = ()
+    drift: tuple[Change, ...] = ()
+
+    def summary(self) -> dict[str, int]:
+        counts = {"add": 0, "change": 0, "destroy": 0, "import": 0}
+        key = {"create": "add", "update": "change", "delete": "destroy", "import": "import"}
+        for change in self.changes:
+            counts[key[change.action]] += 1
+        return counts

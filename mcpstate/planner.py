@@ -1,0 +1,179 @@
+"""make_plan(lockfile, observed) -> Plan. Pure: no I/O, no clock, no environment.
+
+Terraform's words: create, update, delete, import, no-op; each change has one
+action_reason (the weightiest) and human detail lines for every difference."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mcpstate.model import AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec
+
+_PACKAGE_KEYS = ("source", "package", "version")
+
+
+def make_plan(lockfile: Lockfile, observed: Observed, only: Iterable[str] = (),
+              refresh_only: bool = False) -> Plan:
+    """The changes that bring the observed state to the lockfile.
+
+    `only` limits the changes to those servers (`--target`); `refresh_only` keeps
+    just the changes made outside mcpstate (drift)."""
+    selected = set(only)
+    state = observed.state
+    changes: list[Change] = []
+    no_op = 0
+    for name, spec in lockfile.servers.items():
+        change = _plan_server(spec, state.servers.get(name), lockfile, observed)
+        if change is None:
+            no_op += 1
+        else:
+            changes.append(change)
+    for name, applied in state.servers.items():
+        if name not in lockfile.servers:
+            changes.append(_delete(applied))
+    drift = tuple(c for c in changes if c.reason == "drift" or _has_drift(c))
+    if refresh_only:
+        changes = list(drift)
+    if selected:
+        changes = [c for c in changes if c.server in selected]
+    return Plan(tuple(changes), unmanaged(lockfile, observed), no_op,
+                tuple(_warnings(changes)), drift)
+
+
+def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lockfile,
+                 observed: Observed) -> Change | None:
+    after = desired_summary(spec, lockfile)
+    open_tx = observed.open_transactions.get(spec.name)
+    if open_tx is not None:
+        detail = f"an interrupted {open_tx.op} (transaction {open_tx.tx}, last step: {open_tx.last_event})"
+        before = applied_summary(applied) if applied else None
+        return Change(spec.name, "update" if applied else "create", "recover", before, after,
+                      spec.protected, (detail,))
+    if applied is None:
+        adopt = any(spec.name in t.entries for t in observed.targets)
+        action = "import" if adopt else "create"
+        return Change(spec.name, action, "new", None, after, spec.protected, _new_details(spec))
+    before = applied_summary(applied)
+    reasons = _reasons(before, after, applied, observed)
+    if not reasons:
+        return None
+    reason = min(reasons, key=_WEIGHT.index)
+    details = tuple(line for r in _WEIGHT for line in reasons.get(r, ()))
+    return Change(spec.name, "update", reason, before, after, spec.protected or applied.protected,
+                  details)
+
+
+_WEIGHT = ("version", "config", "targets", "drift")
+
+
+def _reasons(before: dict[str, Any], after: dict[str, Any], applied: AppliedServer,
+             observed: Observed) -> dict[str, list[str]]:
+    reasons: dict[str, list[str]] = {}
+    package = [k for k in _PACKAGE_KEYS if before.get(k) != after.get(k)]
+    if package:
+        reasons["version"] = [_version_line(before, after)]
+    config = diff_lines(before.get("config", {}), after.get("config", {}))
+    if config:
+        reasons["config"] = config
+    if before["targets"] != after["targets"]:
+        reasons["targets"] = _target_lines(before["targets"], after["targets"])
+    drift = drift_lines(applied, observed)
+    if drift:
+        reasons["drift"] = drift
+    return reasons
+
+
+def drift_lines(applied: AppliedServer, observed: Observed) -> list[str]:
+    """What differs from what mcpstate last wrote: target entries and the store entry."""
+    lines = []
+    by_path = {t.path: t for t in observed.targets}
+    for path, sha in applied.entries.items():
+        target = by_path.get(path)
+        found = target.entries.get(applied.name) if target else None
+        if found is None:
+            lines.append(f"drift: entry missing from {path}")
+        elif found != sha:
+            lines.append(f"drift: entry in {path} changed outside mcpstate")
+    if applied.store_path and applied.store_path not in observed.intact_store:
+        lines.append(f"drift: store entry {applied.store_path} is missing or damaged")
+    return lines
+
+
+def _has_drift(change: Change) -> bool:
+    return any(line.startswith("drift:") for line in change.details)
+
+
+def _delete(applied: AppliedServer) -> Change:
+    return Change(applied.name, "delete", "removed", applied_summary(applied), None,
+                  applied.protected, ("removed from lockfile",))
+
+
+def desired_summary(spec: ServerSpec, lockfile: Lockfile) -> dict[str, Any]:
+    """What the plan shows as `after`: names and references only, never secret values."""
+    return {"source": spec.source, "package": spec.package, "version": spec.version,
+            "integrity": spec.integrity, "config": spec.config(),
+            "targets": sorted(t.path for t in lockfile.targets)}
+
+
+def applied_summary(applied: AppliedServer) -> dict[str, Any]:
+    return {"source": applied.source, "package": applied.package, "version": applied.version,
+            "integrity": applied.integrity, "config": dict(applied.config),
+            "targets": sorted(applied.entries)}
+
+
+def _version_line(before: dict[str, Any], after: dict[str, Any]) -> str:
+    if before.get("package") != after.get("package") or before.get("source") != after.get("source"):
+        return (f"package: {before.get('source')} {before.get('package')}@{before.get('version')}"
+                f" -> {after.get('source')} {after.get('package')}@{after.get('version')}")
+    return f"version: {before.get('version')} -> {after.get('version')}"
+
+
+def _target_lines(before: list[str], after: list[str]) -> list[str]:
+    added = [f"targets: + {p}" for p in after if p not in before]
+    return added + [f"targets: - {p}" for p in before if p not in after]
+
+
+def _new_details(spec: ServerSpec) -> tuple[str, ...]:
+    if spec.source in ("npm", "pypi") and not spec.integrity:
+        return ("integrity: none in the lockfile; the registry's will be recorded",)
+    return ()
+
+
+def diff_lines(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str = "") -> list[str]:
+    """`env.TZ: "UTC" -> "${TZ:-UTC}"` for each key that differs, nested mappings walked."""
+    lines = []
+    for key in list(before) + [k for k in after if k not in before]:
+        old, new = before.get(key, _ABSENT), after.get(key, _ABSENT)
+        if old == new:
+            continue
+        if isinstance(old, Mapping) and isinstance(new, Mapping):
+            lines += diff_lines(old, new, f"{prefix}{key}.")
+        else:
+            lines.append(f"{prefix}{key}: {_show(old)} -> {_show(new)}")
+    return lines
+
+
+_ABSENT = object()
+
+
+def _show(value: Any) -> str:
+    return "(none)" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
+
+
+def unmanaged(lockfile: Lockfile, observed: Observed) -> tuple[str, ...]:
+    """Target entries that neither the state nor the lockfile names: never touched."""
+    known = set(observed.state.servers) | set(lockfile.servers)
+    names = {n for t in observed.targets for n in t.entries if n not in known}
+    return tuple(sorted(names))
+
+
+def _warnings(changes: list[Change]) -> list[str]:
+    warnings = []
+    for c in changes:
+        if c.protected and c.action in ("update", "delete"):
+            verb = "delete" if c.action == "delete" else "change"
+            warnings.append(f"{c.server} is protected: apply refuses to {verb} it without "
+                            f"--allow-protected {c.server}")
+    return warnings

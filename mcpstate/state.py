@@ -1,0 +1,129 @@
+"""state.json: the committed revision of every server (DESIGN §9).
+
+Written atomically, the previous copy kept as state.json.backup; mode 0600."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from mcpstate import __version__
+from mcpstate.errors import StateError
+from mcpstate.fsutil import atomic_write, ensure_private_dir
+from mcpstate.model import AppliedServer, State
+
+FORMAT_VERSION = 1
+STATE_FILE = "state.json"
+
+
+def load_state(state_dir: Path) -> State:
+    """The state as committed; an empty state when there is none yet."""
+    path = Path(state_dir) / STATE_FILE
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return State()
+    except OSError as e:
+        raise StateError(f"{path}: cannot read: {e.strerror}") from None
+    return parse_state(raw, path)
+
+
+def parse_state(raw: bytes, path: Path) -> State:
+    try:
+        doc = json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        where = f"line {e.lineno} column {e.colno}" if isinstance(e, json.JSONDecodeError) else "encoding"
+        raise StateError(f"{path}: {where}: not valid JSON ({_reason(e)}){_backup_hint(path)}") from None
+    if not isinstance(doc, dict):
+        raise StateError(f"{path}: expected a JSON object")
+    version = doc.get("format_version")
+    if isinstance(version, int) and version > FORMAT_VERSION:
+        raise StateError(f"{path}: written by a newer mcpstate (state format {version}, this one "
+                         f"reads {FORMAT_VERSION}); upgrade mcpstate")
+    if version != FORMAT_VERSION:
+        raise StateError(f"{path}: format_version: expected {FORMAT_VERSION}, got {version!r}")
+    try:
+        return _build(doc)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise StateError(f"{path}: malformed state ({_reason(e)}){_backup_hint(path)}") from None
+
+
+def _backup_hint(path: Path) -> str:
+    backup = path.with_name(STATE_FILE + ".backup")
+    return f"; the previous copy is {backup}" if backup.exists() else ""
+
+
+def _reason(e: Exception) -> str:
+    if isinstance(e, KeyError):
+        return f"missing key {e.args[0]!r}"
+    return getattr(e, "msg", None) or str(e)
+
+
+def _build(doc: dict[str, Any]) -> State:
+    servers = {}
+    for name, raw in doc["servers"].items():
+        try:
+            servers[name] = _server(name, raw)
+        except KeyError as e:
+            raise ValueError(f"servers.{name}: missing key {e.args[0]!r}") from None
+    serial = doc["serial"]
+    if not isinstance(serial, int) or serial < 0:
+        raise ValueError(f"serial must be a whole number, got {serial!r}")
+    targets = doc.get("targets", {})
+    if not isinstance(targets, dict):
+        raise ValueError("targets must map target paths to clients")
+    return State(lineage=str(doc["lineage"]), serial=serial, servers=servers, targets=targets)
+
+
+def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
+    entries = raw["entries"]
+    if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
+        raise ValueError(f"servers.{name}.entries must map target paths to hashes")
+    return AppliedServer(
+        name=name, revision=int(raw["revision"]), source=str(raw["source"]),
+        package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),
+        store_path=raw.get("store_path"), entries=entries, config=dict(raw.get("config", {})),
+        protected=bool(raw.get("protected", False)), tools=tuple(raw.get("tools", ())),
+        applied_at=raw.get("applied_at"), previous=raw.get("previous"))
+
+
+def server_to_json(server: AppliedServer) -> dict[str, Any]:
+    return {
+        "revision": server.revision, "source": server.source, "package": server.package,
+        "version": server.version, "integrity": server.integrity, "store_path": server.store_path,
+        "entries": dict(server.entries), "config": dict(server.config),
+        "protected": server.protected, "tools": list(server.tools),
+        "applied_at": server.applied_at, "previous": server.previous,
+    }
+
+
+def state_to_json(state: State) -> dict[str, Any]:
+    return {
+        "format_version": FORMAT_VERSION, "mcpstate_version": __version__,
+        "lineage": state.lineage, "serial": state.serial, "targets": dict(state.targets),
+        "servers": {name: server_to_json(s) for name, s in state.servers.items()},
+    }
+
+
+def save_state(state_dir: Path, state: State) -> State:
+    """Write `state` with serial+1 (and a lineage on first write); keep the old copy."""
+    ensure_private_dir(state_dir)
+    new = replace(state, serial=state.serial + 1, lineage=state.lineage or str(uuid.uuid4()))
+    path = Path(state_dir) / STATE_FILE
+    if path.exists():
+        atomic_write(path.with_name(STATE_FILE + ".backup"), path.read_bytes(), mode=0o600)
+    data = json.dumps(state_to_json(new), indent=2, sort_keys=False).encode() + b"\n"
+    atomic_write(path, data, mode=0o600)
+    return new
+
+
+def who() -> str:
+    """user@host, for the journal and the lock."""
+    import socket
+
+    user = os.environ.get("USER") or os.environ.get("LOGNAME") or str(os.getuid())
+    return f"{user}@{socket.gethostname()}"

@@ -1,0 +1,89 @@
+"""Client config files are JSON documents with a mapping of server entries under one
+key. Read them, replace one entry keeping every other key and the order, write
+atomically. One module per client supplies only what differs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcpstate.errors import TargetError
+from mcpstate.fsutil import atomic_write
+
+
+@dataclass
+class TargetDoc:
+    path: Path
+    key: str                      # "mcpServers" or "servers"
+    raw: bytes | None             # None when the file does not exist
+    doc: dict[str, Any]
+    indent: int | str | None = 2
+
+    @property
+    def entries(self) -> dict[str, Any]:
+        return self.doc.get(self.key, {})  # type: ignore[no-any-return]
+
+
+def entry_sha256(entry: Any) -> str:
+    """A stable hash of one entry, whatever the file's layout."""
+    canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def read_doc(path: Path, key: str, parse: Any = None) -> TargetDoc:
+    """Read a target file; a missing one is an empty document."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return TargetDoc(path, key, None, {})
+    except OSError as e:
+        raise TargetError(f"{path}: cannot read: {e.strerror}") from None
+    doc = _parse(raw, path, parse or json.loads)
+    if not isinstance(doc, dict):
+        raise TargetError(f"{path}: expected a JSON object at the top")
+    servers = doc.get(key, {})
+    if not isinstance(servers, dict):
+        raise TargetError(f"{path}: {key}: expected an object mapping server names to entries")
+    for name, entry in servers.items():
+        if not isinstance(entry, dict):
+            raise TargetError(f"{path}: {key}.{name}: expected an object, got {type(entry).__name__}")
+    return TargetDoc(path, key, raw, doc, _indent_of(raw))
+
+
+def _parse(raw: bytes, path: Path, parse: Any) -> Any:
+    try:
+        return parse(raw.decode("utf-8"))
+    except UnicodeDecodeError as e:
+        raise TargetError(f"{path}: not UTF-8 text (byte {e.start})") from None
+    except json.JSONDecodeError as e:
+        raise TargetError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+
+
+def _indent_of(raw: bytes) -> int | str | None:
+    for line in raw.decode("utf-8", errors="replace").splitlines()[1:]:
+        stripped = line.lstrip(" \t")
+        if stripped and len(stripped) < len(line):
+            lead = line[: len(line) - len(stripped)]
+            return "\t" if lead.startswith("\t") else len(lead)
+    return 2 if b"\n" in raw or not raw else None
+
+
+def with_entry(target: TargetDoc, name: str, entry: dict[str, Any] | None) -> bytes:
+    """The file's bytes with `name` set to `entry` (removed when None), nothing else moved."""
+    doc = dict(target.doc)
+    servers = dict(doc.get(target.key, {}))
+    if entry is None:
+        servers.pop(name, None)
+    else:
+        servers[name] = entry
+    doc[target.key] = servers
+    text = json.dumps(doc, indent=target.indent, ensure_ascii=False)
+    return (text + "\n").encode()
+
+
+def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data, mode=mode)

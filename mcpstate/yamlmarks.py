@@ -1,0 +1,108 @@
+"""YAML loading that keeps where each key was written, and refuses duplicate keys.
+
+The C parser does the work; only mappings are built in Python, to record marks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+Path = tuple[Any, ...]
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class MarkedDict(dict):  # type: ignore[type-arg]
+    """A mapping that knows the (line, column) of each of its keys, 1-based."""
+
+    __slots__ = ("marks", "start")
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: dict[Any, tuple[int, int]] = {}
+        self.start: tuple[int, int] = (1, 1)
+
+
+class MarkedList(list):  # type: ignore[type-arg]
+    __slots__ = ("marks",)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.marks: list[tuple[int, int]] = []
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self.duplicates: list[tuple[tuple[int, int], str]] = []
+
+
+def _pos(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _construct_mapping(loader: _Loader, node: yaml.MappingNode) -> Any:
+    result = MarkedDict()
+    result.start = _pos(node)
+    yield result
+    loader.flatten_mapping(node)
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            hash(key)
+        except TypeError:
+            raise yaml.constructor.ConstructorError(
+                None, None, "a key must be a plain value, not a list or mapping", key_node.start_mark)
+        if key in result.marks:
+            first = result.marks[key][0]
+            loader.duplicates.append((_pos(key_node), f"duplicate key '{key}' (first at line {first})"))
+        result.marks[key] = _pos(key_node)
+        result[key] = loader.construct_object(value_node, deep=True)
+
+
+def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:
+    result = MarkedList()
+    yield result
+    for child in node.value:
+        result.marks.append(_pos(child))
+        result.append(loader.construct_object(child, deep=True))
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+
+
+class YamlSyntaxError(Exception):
+    def __init__(self, line: int, column: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.column, self.message = line, column, message
+
+
+def load_marked(text: str) -> tuple[Any, list[tuple[tuple[int, int], str]]]:
+    """Parse YAML text; return the data and the duplicate-key problems found."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_data(), loader.duplicates
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise YamlSyntaxError(line, col, f"invalid YAML: {e.problem or e.context}") from None
+    except yaml.YAMLError as e:
+        raise YamlSyntaxError(1, 1, f"invalid YAML: {e}") from None
+    finally:
+        loader.dispose()
+
+
+def locate(data: Any, path: Path) -> tuple[int, int]:
+    """The line and column where `path` (or its nearest written ancestor) stands."""
+    best = data.start if isinstance(data, MarkedDict) else (1, 1)
+    node = data
+    for part in path:
+        if isinstance(node, MarkedDict) and part in node.marks:
+            best = node.marks[part]
+        elif isinstance(node, MarkedList) and isinstance(part, int) and part < len(node.marks):
+            best = node.marks[part]
+        else:
+            break
+        node = node[part]
+    return best

@@ -1,0 +1,69 @@
+"""Each module imports alone (no cycles); the dependency direction of STYLE.md holds;
+`--version` and `plan` stay off the heavy libraries."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parent.parent / "mcpstate"
+MODULES = sorted(".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts)
+                 for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")
+HEAVY = ("rich", "httpx", "deepdiff", "jsonschema", "psutil", "semantic_version", "packaging")
+
+
+def imported_names(module: str) -> set[str]:
+    path = PACKAGE.parent / (module.replace(".", "/") + ".py")
+    if not path.exists():
+        path = PACKAGE.parent / module.replace(".", "/") / "__init__.py"
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+        elif isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+    return names
+
+
+def test_each_module_imports_alone() -> None:
+    code = "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
+    for module in MODULES:
+        proc = subprocess.run([sys.executable, "-c", code, module], capture_output=True, text=True)
+        assert proc.returncode == 0, f"{module}: {proc.stderr[-500:]}"
+
+
+@pytest.mark.parametrize("module", ["mcpstate.errors", "mcpstate.model"])
+def test_base_modules_import_nothing_of_ours(module: str) -> None:
+    assert not [n for n in imported_names(module) if n.startswith("mcpstate")]
+
+
+def test_planner_imports_only_the_model() -> None:
+    ours = {n for n in imported_names("mcpstate.planner") if n.startswith("mcpstate")}
+    assert ours == {"mcpstate.model"}
+
+
+def test_only_cli_imports_commands() -> None:
+    for module in MODULES:
+        if module.startswith("mcpstate.commands") or module == "mcpstate.cli":
+            continue
+        assert not [n for n in imported_names(module) if n.startswith("mcpstate.commands")
+                    or n == "mcpstate.cli"], module
+
+
+def loaded_after(args: list[str], cwd: Path) -> set[str]:
+    code = ("import sys\nfrom mcpstate.cli import main\ncode = main(sys.argv[1:])\n"
+            "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n")
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, cwd=cwd)
+    return set(proc.stdout.split("\n")[-2].split())
+
+
+def test_version_and_plan_stay_light(tmp_path: Path) -> None:
+    (tmp_path / "mcpstate.lock.yaml").write_text(
+        "version: 1\nservers:\n  a:\n    source: npm\n    package: p\n    version: 1.0.0\n")
+    for args in (["plan"], ["plan", "--format", "json"], ["validate"]):
+        heavy = loaded_after(["-C", str(tmp_path), *args], tmp_path) & set(HEAVY)
+        assert heavy == set() or (args == ["validate"] and heavy <= {"semantic_version", "packaging"}), (args, heavy)

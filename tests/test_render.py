@@ -1,0 +1,136 @@
+"""Plan renderings: golden text and markdown, JSON valid against plan.schema.json,
+the markdown cap with a middle cut."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from mcpstate.lockfile import load_schema
+from mcpstate.model import Lockfile, Observed, OpenTransaction, ServerSpec, State, TargetFile
+from mcpstate.planner import make_plan
+from mcpstate.render.planjson import plan_document
+from mcpstate.render.planmd import MARKER, plan_markdown
+from mcpstate.render.plantext import plan_lines
+from tests.test_planner import applied, lock, spec
+
+GOLDEN = Path(__file__).parent / "golden"
+
+
+def sample_doc() -> dict[str, object]:
+    everything = ServerSpec(name="everything", source="npm", package="@modelcontextprotocol/server-everything",
+                            version="2026.8.31", integrity="sha512-abc")
+    time = ServerSpec(name="time", source="pypi", package="mcp-server-time", version="2026.10.19",
+                      integrity="sha256:" + "0" * 64, env={"TZ": "${TZ:-UTC}"})
+    memory = ServerSpec(name="memory", source="npm", package="@modelcontextprotocol/server-memory",
+                        version="2026.8.31")
+    drifted = spec("drifted")
+    github = ServerSpec(name="github", source="remote", url="https://api.example/mcp/",
+                        headers={"Authorization": "Bearer ${GITHUB_TOKEN}"}, protected=True)
+    lockfile = lock(memory, everything, time, drifted, github)
+    state_servers = [applied(replace(everything, version="2026.7.4")),
+                     applied(replace(time, env={"TZ": "UTC"})), applied(drifted),
+                     applied(spec("oldserver")), applied(spec("guarded", protected=True))]
+    entries = {s.name: f"sha-{s.name}" for s in state_servers}
+    entries.update({"drifted": "hand-edited", "github": "theirs", "someone-elses": "x"})
+    observed = Observed(State("1b7c", 7, {s.name: s for s in state_servers}),
+                        (TargetFile("claude-code", ".mcp.json", True, "e" * 64, entries),),
+                        frozenset(s.store_path for s in state_servers if s.store_path))
+    plan = make_plan(lockfile, observed)
+    return plan_document(plan, lockfile, observed, "2026-11-22T00:00:00Z", "mcpstate.lock.yaml")
+
+
+def check_golden(name: str, text: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("UPDATE_GOLDEN"):
+        path.write_text(text)
+    assert text == path.read_text()
+
+
+def test_text_golden() -> None:
+    text = "\n".join(line for line, _ in plan_lines(sample_doc())) + "\n"
+    check_golden("plan.txt", text)
+
+
+def test_markdown_golden() -> None:
+    check_golden("plan.md", plan_markdown(sample_doc()))
+
+
+def test_json_validates_against_schema() -> None:
+    doc = sample_doc()
+    jsonschema.validate(doc, load_schema("plan"))
+    assert doc["summary"] == {"add": 1, "change": 3, "destroy": 2, "import": 1, "no_op": 0}
+    assert [c["server"] for c in doc["drift"]] == ["drifted"]
+
+
+def test_text_shows_each_action_and_drift() -> None:
+    text = "\n".join(line for line, _ in plan_lines(sample_doc()))
+    assert "  ~ everything  npm @modelcontextprotocol/server-everything 2026.7.4 -> 2026.8.31" in text
+    assert '  ~ time        env.TZ: "UTC" -> "${TZ:-UTC}"' in text
+    assert "  - oldserver   (removed from lockfile)" in text
+    assert "Changed outside mcpstate:" in text
+    assert "Not managed, left as is: someone-elses" in text
+    assert "Plan: 1 to import, 1 to add, 3 to change, 2 to destroy." in text
+
+
+def test_markdown_warns_on_delete_and_protected() -> None:
+    md = plan_markdown(sample_doc())
+    assert md.startswith(MARKER)
+    assert "> **Warning:** 2 server(s) will be deleted: oldserver, guarded" in md
+    assert "--allow-protected guarded" in md
+    diff = md.split("```diff\n")[1].split("```")[0]
+    assert all(line[0] in "+-~># " for line in diff.splitlines())
+
+
+def big_doc(n: int) -> dict[str, object]:
+    """n servers, each changing 8 long environment values."""
+    servers = [spec(f"server-{i:03d}", env={f"VAR_{j}": "${X}" * 20 for j in range(8)}) for i in range(n)]
+    lockfile: Lockfile = lock(*servers)
+    before = [applied(replace(s, env={k: "old" for k in s.env})) for s in servers]
+    observed = Observed(State("l", 1, {s.name: s for s in before}),
+                        (TargetFile("claude-code", ".mcp.json", True, "e" * 64,
+                                    {s.name: f"sha-{s.name}" for s in before}),),
+                        frozenset(s.store_path for s in before if s.store_path))
+    return plan_document(make_plan(lockfile, observed), lockfile, observed, "2026-11-22T00:00:00Z",
+                         "mcpstate.lock.yaml")
+
+
+def test_markdown_cap_cuts_the_middle_and_keeps_the_summary() -> None:
+    doc = big_doc(100)
+    full = "\n".join(line for line, _ in plan_lines(doc))
+    assert len(full) > 60_000  # the case is real
+    md = plan_markdown(doc)
+    assert len(md) <= 60_000
+    assert "Plan: 0 to add, 100 to change, 0 to destroy." in md.splitlines()[1]
+    assert "~ server-000" in md and "~ server-099" in md  # both ends kept
+    assert "lines (" in md and "cut here" in md
+
+
+@pytest.mark.parametrize("limit", [2_000, 10_000, 60_000])
+def test_markdown_respects_any_cap(limit: int) -> None:
+    assert len(plan_markdown(big_doc(100), max_chars=limit)) <= limit
+
+
+def test_no_changes_message() -> None:
+    lockfile = lock(spec("a"))
+    observed = Observed(State("l", 1, {"a": applied(spec("a"))}),
+                        (TargetFile("claude-code", ".mcp.json", True, "e" * 64, {"a": "sha-a"}),),
+                        frozenset({"/st/a"}))
+    doc = plan_document(make_plan(lockfile, observed), lockfile, observed, "t", "x")
+    assert [line for line, _ in plan_lines(doc)] == ["No changes. The MCP servers match the lockfile."]
+    assert "No changes" in plan_markdown(doc) and "```diff" not in plan_markdown(doc)
+
+
+def test_recover_is_rendered() -> None:
+    lockfile = lock(spec("a"))
+    observed = Observed(State(), (TargetFile("claude-code", ".mcp.json", False, None, {}),),
+                        frozenset(), {"a": OpenTransaction("tx9", "a", "apply", "swapping")})
+    doc = plan_document(make_plan(lockfile, observed), lockfile, observed, "t", "x")
+    text = "\n".join(line for line, _ in plan_lines(doc))
+    assert "(recover an interrupted apply (transaction tx9, last step: swapping))" in text
+    assert json.dumps(doc)  # serialisable

@@ -1,0 +1,86 @@
+"""The fast schema checker gives jsonschema's verdicts on our schemas."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcpstate.lockfile import load_schema
+from mcpstate.schemacheck import SUPPORTED, SchemaChecker
+from tests.test_lockfile import BROKEN
+
+ROOT = Path(__file__).parent.parent
+
+
+def keywords(node: Any, under_properties: bool = False) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if not under_properties:
+                found.add(key)
+            found |= keywords(value, under_properties=key in ("properties", "$defs") and not under_properties)
+    elif isinstance(node, list):
+        for item in node:
+            found |= keywords(item)
+    return found
+
+
+def test_schema_uses_only_supported_keywords() -> None:
+    assert keywords(load_schema("lockfile")) <= SUPPORTED
+
+
+def verdicts(doc: Any) -> tuple[bool, bool]:
+    ours = not SchemaChecker(load_schema("lockfile")).errors(doc)
+    theirs = jsonschema.Draft202012Validator(load_schema("lockfile")).is_valid(doc)
+    return ours, theirs
+
+
+def test_same_verdicts_on_the_corpus() -> None:
+    docs = [yaml.safe_load((ROOT / "lockfile.example.yaml").read_text())]
+    for text, *_ in BROKEN:
+        try:
+            docs.append(yaml.safe_load(text))
+        except yaml.YAMLError:
+            continue
+    for doc in docs:
+        ours, theirs = verdicts(doc)
+        assert ours == theirs, doc
+
+
+def test_errors_are_found_where_jsonschema_finds_them() -> None:
+    doc = {"version": 1, "servers": {"a": {"source": "npm", "args": [1], "test": {"timeout_s": -1}}},
+           "extra": True}
+    ours = {tuple(p) for p, _ in SchemaChecker(load_schema("lockfile")).errors(doc)}
+    theirs = {tuple(e.absolute_path) for e in
+              jsonschema.Draft202012Validator(load_schema("lockfile")).iter_errors(doc)}
+    # jsonschema reports an unknown key at its parent; we point at the key itself
+    assert {p[:-1] if p and p[-1] == "extra" else p for p in ours} == theirs
+
+
+scalars = st.one_of(st.none(), st.booleans(), st.integers(-3, 3), st.floats(-2, 2, allow_nan=False),
+                    st.sampled_from(["", "npm", "pypi", "remote", "command", "1.0.0", "https://x/", "fail",
+                                     "sha256:" + "a" * 64, "claude-code", "Bad Name", "x"]))
+keys = st.sampled_from(["version", "servers", "targets", "source", "package", "url", "args", "env",
+                        "test", "timeout_s", "on_breaking", "client", "path", "a", "b-1", "Bad",
+                        "smoke", "tool", "retention", "keep_versions", "registries", "npm", "protected"])
+documents = st.recursive(scalars, lambda children: st.one_of(
+    st.lists(children, max_size=3), st.dictionaries(keys, children, max_size=4)), max_leaves=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(keys, documents, max_size=4))
+def test_same_verdicts_on_random_documents(doc: dict[str, Any]) -> None:
+    ours, theirs = verdicts(doc)
+    assert ours == theirs
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.dictionaries(keys, documents, max_size=3))
+def test_same_verdicts_on_random_servers(server: dict[str, Any]) -> None:
+    ours, theirs = verdicts({"version": 1, "servers": {"s": {"source": "npm", **server}}})
+    assert ours == theirs
