@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -86,14 +87,16 @@ class Journal:
         self.who = who
         self.seq = start_seq
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self._lock = threading.Lock()  # stage and test run on threads
 
     def append(self, tx: str, op: str, server: str | None, event: str, *, from_: Any = None,
                to: Any = None, detail: Any = None) -> dict[str, Any]:
-        self.seq += 1
-        record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
-                  "event": event, "from": from_, "to": to, "detail": detail, "who": self.who}
-        os.write(self._fd, encode_record(record))
-        os.fsync(self._fd)
+        with self._lock:
+            self.seq += 1
+            record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
+                      "event": event, "from": from_, "to": to, "detail": detail, "who": self.who}
+            os.write(self._fd, encode_record(record))
+            os.fsync(self._fd)
         _maybe_crash_for_tests(event)
         return record
 
@@ -132,12 +135,12 @@ def open_transactions(records: Iterable[dict[str, Any]]) -> dict[str, OpenTransa
     open_: dict[str, OpenTransaction] = {}
     for r in records:
         server, tx = r.get("server"), r.get("tx")
-        if server is None or r.get("op") not in ("apply", "rollback"):
+        if server is None:
             continue
-        if r.get("event") in TERMINAL:
+        if r.get("event") in TERMINAL:  # `recovered` (op recover) closes an apply's tx too
             if server in open_ and open_[server].tx == tx:
                 del open_[server]
-        else:
+        elif r.get("op") in ("apply", "rollback"):
             open_[server] = OpenTransaction(str(tx), server, str(r["op"]), str(r["event"]))
     return open_
 

@@ -146,6 +146,7 @@ class AppliedServer:
     tools: tuple[Mapping[str, Any], ...] = ()
     applied_at: str | None = None
     previous: Mapping[str, Any] | None = None
+    tx: str | None = None  # the transaction that committed this revision
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,12 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
         package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),
         store_path=raw.get("store_path"), entries=entries, config=dict(raw.get("config", {})),
         protected=bool(raw.get("protected", False)), tools=tuple(raw.get("tools", ())),
-        applied_at=raw.get("applied_at"), previous=raw.get("previous"))
+        applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"))
+
+
+def server_from_json(name: str, raw: dict[str, Any]) -> AppliedServer:
+    """A revision kept as JSON (`previous`, a journal record) made whole again."""
+    return _server(name, raw)
 
 
 def server_to_json(server: AppliedServer) -> dict[str, Any]:
@@ -97,7 +102,7 @@ def server_to_json(server: AppliedServer) -> dict[str, Any]:
         "version": server.version, "integrity": server.integrity, "store_path": server.store_path,
         "entries": dict(server.entries), "config": dict(server.config),
         "protected": server.protected, "tools": list(server.tools),
-        "applied_at": server.applied_at, "previous": server.previous,
+        "applied_at": server.applied_at, "previous": server.previous, "tx": server.tx,
     }
 
 

@@ -1,13 +1,31 @@
 """The store: immutable installs under `<state>/store/<source>/<name>@<version>/`.
 
-An entry is intact once its marker file exists; the marker is written last, so a
-half-made entry is never mistaken for a good one."""
+An install is made in `<state>/staging/<random>/` and moved into the store by one
+rename; the intact marker is written last, so a half-made entry is never mistaken
+for a good one, and an intact entry is reused as it is."""
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
+from mcpstate.errors import IntegrityError, StoreError
+from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
+from mcpstate.journal import now_iso
+from mcpstate.model import ServerSpec
+
 MARKER = ".mcpstate-intact"
+
+
+@dataclass(frozen=True)
+class StoreEntry:
+    path: Path
+    integrity: str
+    reused: bool
 
 
 def entry_dirname(package: str, version: str) -> str:
@@ -21,3 +39,62 @@ def entry_path(state_dir: Path, source: str, package: str, version: str) -> Path
 
 def is_intact(path: Path | str) -> bool:
     return (Path(path) / MARKER).is_file()
+
+
+def read_marker(path: Path) -> dict[str, str]:
+    try:
+        return json.loads((path / MARKER).read_text())  # type: ignore[no-any-return]
+    except (OSError, ValueError) as e:
+        raise StoreError(f"{path}: damaged store entry marker ({e})") from None
+
+
+def stage(state_dir: Path, spec: ServerSpec, registry: str | None) -> StoreEntry:
+    """The intact store entry for `spec`, installing it when there is none.
+
+    Verifies the lockfile's integrity when it has one (reused entries too)."""
+    assert spec.package and spec.version
+    final = entry_path(state_dir, spec.source, spec.package, spec.version)
+    if is_intact(final):
+        integrity = read_marker(final)["integrity"]
+        verify(spec, integrity)
+        return StoreEntry(final, integrity, reused=True)
+    staging = Path(tempfile.mkdtemp(prefix="", dir=ensure_private_dir(Path(state_dir) / "staging")))
+    try:
+        integrity = _install(staging, spec, registry, final)
+        verify(spec, integrity)
+        marker = {"package": spec.package, "version": spec.version, "integrity": integrity,
+                  "created": now_iso()}
+        atomic_write(staging / MARKER, json.dumps(marker).encode(), mode=0o644)
+        _move_into_store(staging, final)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return StoreEntry(final, integrity, reused=False)
+
+
+def _install(staging: Path, spec: ServerSpec, registry: str | None, final: Path) -> str:
+    assert spec.package and spec.version
+    if spec.source == "npm":
+        from mcpstate.installers import npm
+
+        return npm.install(staging, spec.package, spec.version, registry, spec.allow_install_scripts)
+    from mcpstate.installers import pypi
+
+    return pypi.install(staging, spec.package, spec.version, registry, spec.integrity, final)
+
+
+def verify(spec: ServerSpec, integrity: str) -> None:
+    if spec.integrity and spec.integrity != integrity:
+        raise IntegrityError(f"{spec.package} {spec.version}: integrity mismatch: the lockfile has "
+                             f"{spec.integrity}, the installed artifact has {integrity}")
+
+
+def _move_into_store(staging: Path, final: Path) -> None:
+    final.parent.mkdir(parents=True, exist_ok=True)
+    if final.exists() and not is_intact(final):  # a leftover of a crash: never used, replace it
+        shutil.rmtree(final)
+    try:
+        os.rename(staging, final)
+    except OSError as e:
+        if not is_intact(final):  # otherwise a parallel apply of the same version won: use it
+            raise StoreError(f"cannot move the install into {final}: {e.strerror}") from None
+    fsync_dir(final.parent)

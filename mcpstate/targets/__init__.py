@@ -4,10 +4,14 @@ client writes an environment reference; jsonfile.py does the reading and writing
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
-from mcpstate.model import Target, TargetFile
+from mcpstate.envrefs import rewrite
+from mcpstate.launch import resolved
+from mcpstate.model import Launch, Target, TargetFile
 from mcpstate.targets.jsonfile import TargetDoc, entry_sha256, read_doc
 
 MODULES = {"claude-code": "claude_code", "cursor": "cursor", "vscode": "vscode",
@@ -38,3 +42,25 @@ def observe_target(project_dir: Path, target: Target) -> TargetFile:
     sha = hashlib.sha256(doc.raw).hexdigest() if doc.raw is not None else None
     warnings = tuple(getattr(client_module(target.client), "warnings", lambda d: ())(doc))
     return TargetFile(target.client, target.path, doc.raw is not None, sha, entries, warnings)
+
+
+def render_for(client: str, launch: Launch, environ: Mapping[str, str], server: str) -> dict[str, Any]:
+    """The entry a client gets: references in its own syntax, or resolved values for a
+    client that expands nothing (claude-desktop)."""
+    module = client_module(client)
+    if getattr(module, "EXPANDS_VARIABLES", True):
+        style = module.reference
+        launch = Launch(command=rewrite(launch.command, style) if launch.command else None,
+                        args=tuple(rewrite(a, style) for a in launch.args),
+                        env={k: rewrite(v, style) for k, v in launch.env.items()},
+                        url=rewrite(launch.url, style) if launch.url else None,
+                        headers={k: rewrite(v, style) for k, v in launch.headers.items()},
+                        transport=launch.transport)
+    else:
+        launch = resolved(launch, environ, server)
+    return module.render_entry(launch)  # type: ignore[no-any-return]
+
+
+def file_mode(client: str) -> int | None:
+    """Files holding resolved secrets are private; others keep their mode."""
+    return 0o600 if not getattr(client_module(client), "EXPANDS_VARIABLES", True) else None

@@ -1,0 +1,96 @@
+"""Apply: recover, then run one transaction per changed server — stage and test in
+parallel, swap one at a time in lockfile order (DESIGN §7)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mcpstate.model import Change, Lockfile, Plan, State
+from mcpstate.registryurls import registry_urls
+from mcpstate.state import load_state
+from mcpstate.swap import backup_targets
+from mcpstate.transaction import Env, Job, StepFailed, prepare, switch
+
+DESCRIPTIONS = {"create": "Install complete", "import": "Adopted the existing entry",
+                "delete": "Deleted", "version": "Upgrade complete", "config": "Configuration changed",
+                "drift": "Drift repaired", "targets": "Targets changed", "recover": "Recovered and reapplied"}
+
+
+@dataclass(frozen=True)
+class ApplyOptions:
+    parallelism: int = 4
+    fail_fast: bool = False
+    allow_protected: frozenset[str] = frozenset()
+
+
+def make_env(project_dir: Path, state_dir: Path, lockfile: Lockfile, journal: Any,
+             options: ApplyOptions, say: Callable[[str], None],
+             environ: Mapping[str, str] | None = None) -> Env:
+    from mcpstate.probe import write_report
+
+    environ = dict(os.environ if environ is None else environ)
+    return Env(project_dir, state_dir, lockfile.targets, registry_urls(lockfile.registries, environ),
+               journal, environ, probe_launch, write_report, options.allow_protected, say)
+
+
+def probe_launch(launch: Any, spec: Any, previous: Any) -> Any:
+    from mcpstate import probe
+
+    converted = probe.Launch(command=launch.command, args=launch.args, env=launch.env, cwd=launch.cwd,
+                             url=launch.url, headers=launch.headers)
+    return probe.probe(converted, spec, previous)
+
+
+def jobs_for(plan: Plan, lockfile: Lockfile, state: State) -> list[Job]:
+    """One job per change: lockfile order first, then deletes."""
+    order = {name: i for i, name in enumerate(lockfile.servers)}
+    changes = sorted(plan.changes, key=lambda c: order.get(c.server, len(order)))
+    return [_job(c, lockfile, state) for c in changes]
+
+
+def _job(change: Change, lockfile: Lockfile, state: State) -> Job:
+    spec = lockfile.servers.get(change.server) if change.action != "delete" else None
+    reason = change.reason or ""
+    text = DESCRIPTIONS.get(change.action if change.action in ("create", "import", "delete") else reason,
+                            "Applied")
+    if reason == "version" and change.before and change.after:
+        text = f"Upgrade complete: {change.before['version']} -> {change.after['version']}"
+    return Job(change.server, change.action, spec, state.servers.get(change.server), description=text)
+
+
+def run_jobs(jobs: list[Job], env: Env, options: ApplyOptions) -> State:
+    """Prepare every job on a pool, switch them in order; returns the final state."""
+    state = load_state(env.state_dir)
+    if any(j.action != "create" or j.applied for j in jobs):
+        backup_targets(env.project_dir, env.state_dir, list(env.targets), state.serial)
+    with ThreadPoolExecutor(max(1, options.parallelism), thread_name_prefix="mcpstate-apply") as pool:
+        futures = {j.server: pool.submit(prepare, j, env) for j in jobs}
+        try:
+            state = _switch_in_order(jobs, futures, env, state, options)
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
+    return state
+
+
+def _switch_in_order(jobs: list[Job], futures: Mapping[str, Future[None]], env: Env, state: State,
+                     options: ApplyOptions) -> State:
+    stop = False
+    for job in jobs:
+        if stop and futures[job.server].cancel():
+            job.failure = StepFailed("started", "skipped: an earlier server failed (--fail-fast)")
+            continue
+        futures[job.server].result()
+        if stop and job.failure is None:
+            job.failure = StepFailed("tested", "skipped: an earlier server failed (--fail-fast)")
+            env.journal.append(job.tx, job.op, job.server, "failed", detail={"reason": str(job.failure)})
+        if job.failure is None:
+            state = switch(job, env, state)
+        stop = stop or (options.fail_fast and job.failure is not None)
+    return state

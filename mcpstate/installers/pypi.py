@@ -1,0 +1,92 @@
+"""PyPI installs into a store entry: one virtualenv each. The package's own file is
+downloaded first and its sha256 checked, then installed with its dependencies."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+from mcpstate.errors import InstallError, IntegrityError
+from mcpstate.subproc import run_checked
+
+VENV = "venv"
+
+
+def install(dest: Path, package: str, version: str, index: str | None,
+            expected: str | None, final_dest: Path) -> str:
+    """Make `dest/venv` with `package==version`; return its `sha256:` integrity.
+
+    The venv is built in staging (`dest`) and moved to `final_dest` later, so its
+    scripts' interpreter lines are written for `final_dest` here."""
+    run_checked([sys.executable, "-m", "venv", "--without-pip", str(dest / VENV)],
+                what="python -m venv", error=InstallError)
+    with tempfile.TemporaryDirectory(prefix="mcpstate-dl-") as tmp:
+        artifact = _download(Path(tmp), package, version, index)
+        integrity = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+        if expected and expected != integrity:
+            raise IntegrityError(f"{package} {version}: integrity mismatch: lockfile has {expected}, "
+                                 f"the registry served {integrity}; nothing was installed")
+        _pip(["install", "--no-input", str(artifact)], dest, index, f"pip install {package}=={version}")
+    relocate_scripts(dest / VENV, final_dest / VENV)
+    return integrity
+
+
+def _download(tmp: Path, package: str, version: str, index: str | None) -> Path:
+    _pip(["download", "--no-deps", "--no-input", "--dest", str(tmp), f"{package}=={version}"],
+         None, index, f"pip download {package}=={version}")
+    files = sorted(tmp.iterdir())
+    if len(files) != 1:
+        raise InstallError(f"pip download {package}=={version} left {len(files)} files, expected 1")
+    return files[0]
+
+
+def _pip(args: list[str], venv_of: Path | None, index: str | None, what: str) -> None:
+    cmd = [sys.executable, "-m", "pip", "--disable-pip-version-check"]
+    if venv_of is not None:
+        cmd += ["--python", str(venv_of / VENV / "bin" / "python")]
+    cmd += [*args, "--quiet"]
+    if index:
+        cmd += ["--index-url", index]
+    run_checked(cmd, what=what, error=InstallError, env={**os.environ, "PIP_NO_INPUT": "1"})
+
+
+def relocate_scripts(venv: Path, final_venv: Path) -> None:
+    """Point the scripts' `#!` lines at where the venv will live once renamed."""
+    old = f"#!{venv}/bin/".encode()
+    new = f"#!{final_venv}/bin/".encode()
+    for script in (venv / "bin").iterdir():
+        if script.is_symlink() or not script.is_file():
+            continue
+        data = script.read_bytes()
+        if data.startswith(old):
+            script.write_bytes(new + data[len(old):])
+
+
+def console_scripts(entry: Path, package: str) -> list[str]:
+    """The console scripts the package's dist-info declares."""
+    wanted = re.sub(r"[-_.]+", "_", package).lower()
+    for info in (entry / VENV).glob("lib/python*/site-packages/*.dist-info"):
+        if info.name.split("-")[0].lower().replace(".", "_") != wanted:
+            continue
+        points = info / "entry_points.txt"
+        return _scripts(points.read_text()) if points.exists() else []
+    raise InstallError(f"{package} is not installed in {entry}")
+
+
+def _scripts(text: str) -> list[str]:
+    names, section = [], ""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("["):
+            section = line
+        elif section == "[console_scripts]" and "=" in line:
+            names.append(line.split("=", 1)[0].strip())
+    return sorted(names)
+
+
+def bin_path(entry: Path, name: str) -> Path:
+    return entry / VENV / "bin" / name

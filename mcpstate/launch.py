@@ -1,0 +1,59 @@
+"""What a server's client entry launches: the store entry's executable (npm, pypi),
+the command as written, or the url; with references resolved for the health test."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from mcpstate.envrefs import resolve, resolve_all
+from mcpstate.errors import InstallError
+from mcpstate.model import Launch, ServerSpec
+
+
+def entry_launch(spec: ServerSpec, store_path: Path | None) -> Launch:
+    """The launch as the lockfile writes it: `${VAR}` references unresolved."""
+    if spec.source == "remote":
+        return Launch(url=spec.url, headers=dict(spec.headers), transport=spec.transport or "http")
+    command = spec.command if spec.source == "command" else str(executable(spec, store_path))
+    return Launch(command=command, args=tuple(spec.args), env=dict(spec.env))
+
+
+def executable(spec: ServerSpec, store_path: Path | None) -> Path:
+    assert store_path is not None and spec.package
+    if spec.source == "npm":
+        from mcpstate.installers import npm
+
+        names, path_of = npm.bin_names(store_path, spec.package), npm.bin_path
+    else:
+        from mcpstate.installers import pypi
+
+        names, path_of = pypi.console_scripts(store_path, spec.package), pypi.bin_path
+    return path_of(store_path, choose_bin(spec, names))
+
+
+def choose_bin(spec: ServerSpec, names: list[str]) -> str:
+    if spec.bin:
+        if spec.bin not in names:
+            raise InstallError(f"[{spec.name}] {spec.package} has no executable {spec.bin!r} "
+                               f"(it has: {', '.join(names) or 'none'})")
+        return spec.bin
+    if len(names) == 1:
+        return names[0]
+    if not names:
+        raise InstallError(f"[{spec.name}] {spec.package} declares no executable to run")
+    raise InstallError(f"[{spec.name}] {spec.package} has several executables "
+                       f"({', '.join(names)}): choose one with bin:")
+
+
+def resolved(launch: Launch, environ: Mapping[str, str], server: str) -> Launch:
+    """The launch with every reference replaced by its value, for probing; an unset
+    variable fails here, before anything is swapped."""
+    where = f"[{server}]"
+    return Launch(
+        command=resolve(launch.command, environ, f"{where} command") if launch.command else None,
+        args=tuple(resolve(a, environ, f"{where} args") for a in launch.args),
+        env=resolve_all(launch.env, environ, f"{where} env"),
+        url=resolve(launch.url, environ, f"{where} url") if launch.url else None,
+        headers=resolve_all(launch.headers, environ, f"{where} headers"),
+        transport=launch.transport, cwd=launch.cwd)

@@ -1,0 +1,118 @@
+"""Swapping one server's entries into the target files, and undoing it.
+
+Before a target file is rewritten, its bytes are kept in `<state>/txn/<tx>/` with a
+manifest, so a rollback (now) or a recovery (after a crash) puts back exactly what
+was there. A file nobody touched since is restored byte for byte; one edited in
+between gets only this server's entry restored."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
+from mcpstate.model import Target
+from mcpstate.targets import file_mode, read_target, resolve_path
+from mcpstate.targets.jsonfile import entry_sha256, with_entry, write_bytes
+
+MANIFEST = "manifest.json"
+
+
+def txn_dir(state_dir: Path, tx: str) -> Path:
+    return Path(state_dir) / "txn" / tx
+
+
+def swap_entries(project_dir: Path, state_dir: Path, tx: str, server: str,
+                 desired: Mapping[Target, dict[str, Any] | None]) -> dict[str, str]:
+    """Write `desired` (None removes the entry) into each target; return the sha256
+    of each entry written, by target path."""
+    folder = ensure_private_dir(txn_dir(state_dir, tx))
+    plans = []
+    for i, (target, entry) in enumerate(desired.items()):
+        doc = read_target(project_dir, target)
+        new = with_entry(doc, server, entry)
+        plans.append((i, target, doc.raw, new, entry))
+    manifest = {t.path: {"client": t.client, "file": f"{i}.pre" if raw is not None else None,
+                         "new_sha256": _sha(new)} for i, t, raw, new, _ in plans}
+    for i, _, raw, _, _ in plans:
+        if raw is not None:
+            atomic_write(folder / f"{i}.pre", raw, mode=0o600)
+    atomic_write(folder / MANIFEST, json.dumps(manifest).encode(), mode=0o600)
+    written = {}
+    for _, target, _, new, entry in plans:
+        write_bytes(resolve_path(project_dir, target), new, mode=file_mode(target.client))
+        if entry is not None:
+            written[target.path] = entry_sha256(entry)
+    return written
+
+
+def restore_entries(project_dir: Path, state_dir: Path, tx: str, server: str) -> list[str]:
+    """Undo a swap of `tx`; returns the target paths put back. No manifest, no swap."""
+    folder = txn_dir(state_dir, tx)
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text())
+    except FileNotFoundError:
+        return []
+    restored = []
+    for path, info in manifest.items():
+        target = Target(info["client"], path)
+        pre = (folder / info["file"]).read_bytes() if info["file"] else None
+        if _restore_one(project_dir, target, server, pre, info["new_sha256"]):
+            restored.append(path)
+    return restored
+
+
+def _restore_one(project_dir: Path, target: Target, server: str, pre: bytes | None,
+                 new_sha: str) -> bool:
+    file = resolve_path(project_dir, target)
+    current = file.read_bytes() if file.exists() else None
+    if current == pre:
+        return False
+    if current is not None and _sha(current) == new_sha:
+        if pre is None:
+            file.unlink()
+            fsync_dir(file.parent)
+        else:
+            write_bytes(file, pre, mode=file_mode(target.client))
+        return True
+    # edited since the swap: put back only this server's entry, keep the rest
+    old_entry = _entry_in(pre, target, server, project_dir) if pre is not None else None
+    doc = read_target(project_dir, target)
+    write_bytes(file, with_entry(doc, server, old_entry), mode=file_mode(target.client))
+    return True
+
+
+def _entry_in(raw: bytes, target: Target, server: str, project_dir: Path) -> dict[str, Any] | None:
+    from mcpstate.targets import client_module
+
+    module = client_module(target.client)
+    parse = getattr(module, "parse", json.loads)
+    doc = parse(raw.decode("utf-8"))
+    entry = doc.get(module.KEY, {}).get(server)
+    return entry if isinstance(entry, dict) else None
+
+
+def discard(state_dir: Path, tx: str) -> None:
+    shutil.rmtree(txn_dir(state_dir, tx), ignore_errors=True)
+
+
+def read_entry(project_dir: Path, target: Target, server: str) -> dict[str, Any] | None:
+    return read_target(project_dir, target).entries.get(server)
+
+
+def backup_targets(project_dir: Path, state_dir: Path, targets: list[Target], serial: int) -> None:
+    """Keep each target file as it was before this apply changed it."""
+    folder = ensure_private_dir(Path(state_dir) / "backups")
+    for target in targets:
+        file = resolve_path(project_dir, target)
+        if file.exists():
+            name = target.path.replace("/", "+").lstrip("+")
+            atomic_write(folder / f"{name}.{serial}.json", file.read_bytes(), mode=0o600)
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,225 @@
+"""One server's transaction (DESIGN §7); each arrow is a journal line:
+
+    started → staging → staged → verified → testing → tested
+            → swapping → swapped → checked → committed
+    a failure before swapping: → failed (targets untouched)
+    a failure from swapping on: → rolling_back → rolled_back
+
+`prepare` (stage, verify, test) runs on threads; `switch` (swap, check, commit) runs
+one server at a time."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from mcpstate.errors import McpStateError
+from mcpstate.journal import Journal, now_iso
+from mcpstate.launch import entry_launch, resolved
+from mcpstate.model import AppliedServer, Launch, ServerSpec, State, Target
+from mcpstate.state import save_state, server_to_json
+from mcpstate.swap import discard, read_entry, restore_entries, swap_entries
+from mcpstate.targets import render_for
+from mcpstate.targets.jsonfile import entry_sha256
+
+
+class StepFailed(McpStateError):
+    """A transaction step failed; `step` says which."""
+
+    def __init__(self, step: str, reason: str) -> None:
+        super().__init__(reason)
+        self.step = step
+
+
+@dataclass
+class Job:
+    server: str
+    action: str                        # create, update, import, delete
+    spec: ServerSpec | None            # None for a delete
+    applied: AppliedServer | None      # the committed revision, if any
+    op: str = "apply"                  # apply or rollback
+    description: str = ""
+    tx: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    store_path: Path | None = None
+    integrity: str | None = None
+    launch: Launch | None = None
+    tools: tuple[Mapping[str, Any], ...] = ()
+    failure: StepFailed | None = None
+    rolled_back: bool = False
+    revision: int | None = None
+
+
+@dataclass
+class Env:
+    """What every transaction of one run shares."""
+
+    project_dir: Path
+    state_dir: Path
+    targets: tuple[Target, ...]
+    registries: Mapping[str, str | None]
+    journal: Journal
+    environ: Mapping[str, str]
+    probe: Any                         # probe(launch, spec, previous_tools) -> Report
+    write_report: Any                  # write_report(report, folder, server, version) -> Path
+    allow_protected: frozenset[str] = frozenset()
+    say: Any = print
+
+
+def prepare(job: Job, env: Env) -> None:
+    """Stage, verify and test; on failure the job records why, targets untouched."""
+    _log(env, job, "started", detail={"action": job.action, "description": job.description})
+    try:
+        _check_protected(job, env)
+        if job.spec is not None:
+            _stage(job, env)
+            _test(job, env)
+    except StepFailed as failure:
+        job.failure = failure
+        _log(env, job, "failed", detail={"step": failure.step, "reason": str(failure)})
+
+
+def _check_protected(job: Job, env: Env) -> None:
+    protected = (job.spec.protected if job.spec else False) or bool(job.applied and job.applied.protected)
+    if protected and job.action in ("update", "delete") and job.server not in env.allow_protected:
+        verb = "delete" if job.action == "delete" else "change"
+        raise StepFailed("started", f"{job.server} is protected: refusing to {verb} it without "
+                                    f"--allow-protected {job.server}")
+
+
+def _stage(job: Job, env: Env) -> None:
+    spec = job.spec
+    assert spec is not None
+    if spec.source in ("npm", "pypi"):
+        from mcpstate.errors import IntegrityError
+        from mcpstate.store import stage
+
+        _log(env, job, "staging")
+        env.say(f"[{job.server}] staging {spec.source} {spec.package}@{spec.version}")
+        try:
+            entry = stage(env.state_dir, spec, env.registries.get(spec.source))
+        except IntegrityError as e:
+            raise StepFailed("verified", str(e)) from None
+        except McpStateError as e:
+            raise StepFailed("staging", str(e)) from None
+        job.store_path, job.integrity = entry.path, entry.integrity
+        _log(env, job, "staged", detail={"store_path": str(entry.path), "reused": entry.reused})
+    _log(env, job, "verified", detail={"integrity": job.integrity})
+
+
+def _test(job: Job, env: Env) -> None:
+    spec = job.spec
+    assert spec is not None
+    try:
+        job.launch = entry_launch(spec, job.store_path)
+        live = resolved(job.launch, env.environ, job.server)
+    except McpStateError as e:
+        raise StepFailed("testing", str(e)) from None
+    _log(env, job, "testing")
+    env.say(f"[{job.server}] testing")
+    previous = job.applied.tools if job.applied else None
+    report = env.probe(live, spec.test, previous)
+    path = env.write_report(report, env.state_dir / "reports", job.server, spec.version or "command")
+    if not report.passed:
+        raise StepFailed("testing", "; ".join(report.failures))
+    job.tools = tuple(t.to_json() for t in report.tools)
+    _log(env, job, "tested", detail={"report": str(path), "warnings": list(report.warnings)})
+
+
+def switch(job: Job, env: Env, state: State) -> State:
+    """Swap, check and commit; on failure put the targets back. Returns the new state."""
+    desired = _desired(job, env, state)
+    try:
+        _log(env, job, "swapping", detail={"targets": sorted(t.path for t in desired)})
+        written = swap_entries(env.project_dir, env.state_dir, job.tx, job.server, desired)
+        _log(env, job, "swapped")
+        if job.spec is not None:
+            _check(job, env, written)
+        _log(env, job, "checked")
+        state = _commit(job, env, state, written)
+    except StepFailed as failure:
+        job.failure = failure
+        _roll_back(job, env, str(failure))
+    except BaseException as e:  # a bug or Ctrl-C mid-swap: put the targets back first
+        _roll_back(job, env, f"interrupted: {type(e).__name__}")
+        raise
+    discard(env.state_dir, job.tx)
+    return state
+
+
+def _desired(job: Job, env: Env, state: State) -> dict[Target, dict[str, Any] | None]:
+    desired: dict[Target, dict[str, Any] | None] = {}
+    if job.spec is not None and job.launch is not None:
+        for target in env.targets:
+            desired[target] = render_for(target.client, job.launch, env.environ, job.server)
+    old_paths = set(job.applied.entries) if job.applied else set()
+    for path in old_paths - {t.path for t in desired}:
+        desired[Target(state.targets.get(path, "claude-code"), path)] = None
+    return desired
+
+
+def _check(job: Job, env: Env, written: Mapping[str, str]) -> None:
+    """The entry as written is read back, and its server probed again."""
+    assert job.spec is not None and job.launch is not None
+    for target in env.targets:
+        entry = read_entry(env.project_dir, target, job.server)
+        if entry is None or entry_sha256(entry) != written.get(target.path):
+            raise StepFailed("checked", f"{target.path}: the entry read back differs from the one written")
+    live = resolved(job.launch, env.environ, job.server)
+    deadline = time.monotonic() + job.spec.test.watch_s
+    while True:
+        report = env.probe(live, job.spec.test, None)
+        if not report.passed:
+            raise StepFailed("checked", "live check: " + "; ".join(report.failures))
+        if time.monotonic() + job.spec.test.watch_interval_s > deadline:
+            return
+        time.sleep(job.spec.test.watch_interval_s)  # the watch window is wall time by design
+
+
+def _commit(job: Job, env: Env, state: State, written: Mapping[str, str]) -> State:
+    servers = dict(state.servers)
+    targets = {**state.targets, **{t.path: t.client for t in env.targets}}
+    if job.spec is None:
+        servers.pop(job.server, None)
+        revision = job.applied.revision if job.applied else 0
+    else:
+        revision = (job.applied.revision if job.applied else 0) + 1
+        servers[job.server] = _applied(job, revision, written)
+    new = save_state(env.state_dir, replace(state, servers=servers, targets=targets))
+    job.revision = revision
+    record = server_to_json(servers[job.server]) if job.server in servers else None
+    _log(env, job, "committed", detail={"revision": revision, "description": job.description,
+                                        "serial": new.serial, "record": _without_previous(record)})
+    return new
+
+
+def _applied(job: Job, revision: int, written: Mapping[str, str]) -> AppliedServer:
+    spec = job.spec
+    assert spec is not None
+    previous = _without_previous(server_to_json(job.applied)) if job.applied else None
+    return AppliedServer(
+        name=job.server, revision=revision, source=spec.source, package=spec.package,
+        version=spec.version, integrity=job.integrity or spec.integrity,
+        store_path=str(job.store_path) if job.store_path else None, entries=dict(written),
+        config=spec.config(), protected=spec.protected, tools=job.tools,
+        applied_at=now_iso(), previous=previous, tx=job.tx)
+
+
+def _without_previous(record: dict[str, Any] | None) -> dict[str, Any] | None:
+    return {k: v for k, v in record.items() if k != "previous"} if record else None
+
+
+def _roll_back(job: Job, env: Env, reason: str) -> None:
+    _log(env, job, "rolling_back", detail={"reason": reason})
+    restored = restore_entries(env.project_dir, env.state_dir, job.tx, job.server)
+    job.rolled_back = True
+    _log(env, job, "rolled_back", detail={"reason": reason, "restored": restored})
+
+
+def _log(env: Env, job: Job, event: str, detail: Any = None) -> None:
+    before = job.applied.version if job.applied else None
+    after = job.spec.version if job.spec else None
+    env.journal.append(job.tx, job.op, job.server, event, from_=before, to=after, detail=detail)
