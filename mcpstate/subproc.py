@@ -34,6 +34,12 @@ def run_checked(
     return proc
 
 
-def _last_lines(text: str, n: int = 5) -> str:
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    return " | ".join(lines[-n:]) or "(no output)"
+# lines that explain nothing: pip's notes on a machine's extra indexes, npm's log pointer
+_NOISE = ("WARNING:", "npm error A complete log", "npm ERR! A complete log", "npm error 404 Note",
+          "npm error 404  tarball", "npm error 404\n")
+
+
+def _last_lines(text: str, n: int = 3) -> str:
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(_NOISE) and line not in ("npm error 404",)]
+    return " | ".join((useful or lines)[-n:]) or "(no output)"

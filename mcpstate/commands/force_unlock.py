@@ -1,0 +1,21 @@
+"""mcpstate force-unlock LOCK_ID: break a lock left by a dead host."""
+
+from __future__ import annotations
+
+import argparse
+
+from mcpstate.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("lock_id", metavar="LOCK_ID")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from mcpstate.locking import force_unlock
+    from mcpstate.statedir import state_dir_of
+
+    holder = force_unlock(state_dir_of(ctx), args.lock_id)
+    ctx.out.print(f"Lock {args.lock_id} broken (it was held by {holder.get('operation')} "
+                  f"of {holder.get('who')}, pid {holder.get('pid')}, since {holder.get('created')}).")
+    return 0

@@ -1,0 +1,60 @@
+"""`mcpstate rollback NAME [REVISION]`: the recorded revision goes live again through
+the same tested transaction as apply, as a new revision "Rolled back to N"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mcpstate.applier import ApplyOptions, make_env, run_jobs
+from mcpstate.errors import McpStateError
+from mcpstate.history import find_revision
+from mcpstate.journal import open_journal, read_journal
+from mcpstate.model import Lockfile, ServerSpec, TestSpec
+from mcpstate.recovery import recover
+from mcpstate.state import load_state, who
+from mcpstate.transaction import Job
+
+
+@dataclass(frozen=True)
+class RollbackResult:
+    job: Job
+    recovered: list[str]
+    lockfile_pins: str | None
+
+
+def rollback(project_dir: Path, state_dir: Path, lockfile: Lockfile, server: str,
+             revision: int | None, options: ApplyOptions, say: Any) -> RollbackResult:
+    """Call under the state lock."""
+    journal = open_journal(state_dir, who())
+    try:
+        recovered = recover(project_dir, state_dir, journal)
+        state = load_state(state_dir)
+        record = find_revision(read_journal(state_dir).records, state, server, revision)
+        if record is None:
+            known = "no earlier revision" if revision is None else f"no revision {revision}"
+            raise McpStateError(f"{server}: {known} is recorded (see: mcpstate history {server})")
+        current = lockfile.servers.get(server)
+        # going back is the escape hatch: a tool the newer revision added is no reason to refuse
+        test = replace(current.test if current else TestSpec(), on_breaking="warn")
+        spec = spec_from_record(server, record, test)
+        job = Job(server, "update" if server in state.servers else "create", spec,
+                  state.servers.get(server), op="rollback",
+                  description=f"Rolled back to {record['revision']}")
+        env = make_env(project_dir, state_dir, lockfile, journal, options, say)
+        run_jobs([job], env, options)
+    finally:
+        journal.close()
+    pins = current.version if current and current.version != spec.version else None
+    return RollbackResult(job, recovered, pins)
+
+
+def spec_from_record(name: str, record: dict[str, Any], test: TestSpec) -> ServerSpec:
+    config = record.get("config", {})
+    return ServerSpec(
+        name=name, source=record["source"], package=record.get("package"),
+        version=record.get("version"), integrity=record.get("integrity"), bin=config.get("bin"),
+        command=config.get("command"), url=config.get("url"), transport=config.get("transport"),
+        args=tuple(config.get("args", ())), env=dict(config.get("env", {})),
+        headers=dict(config.get("headers", {})), protected=bool(record.get("protected")), test=test)
