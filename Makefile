@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m testing.demo
+	$(BIN)/python examples/demo/run.py
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -1,0 +1,63 @@
+"""`make demo`: mcpstate on the bundled example, against the local fixture registries.
+
+Copies examples/demo/ to ./demo/, starts the hermetic npm registry and PyPI index
+(no internet needed), and walks through validate, plan, apply, status, history, an
+upgrade that fails its live check and rolls back, and a rollback."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from testing.catalogue import NPM_VERSIONS  # noqa: E402
+from testing.tools import isolated_env  # noqa: E402
+from testing.world import World  # noqa: E402
+
+DEMO = ROOT / "demo"
+
+
+def main() -> int:
+    if DEMO.exists():
+        shutil.rmtree(DEMO)
+    shutil.copytree(ROOT / "examples" / "demo", DEMO, ignore=shutil.ignore_patterns("run.py"))
+    with World() as world:
+        env = {**isolated_env(DEMO / ".sandbox"), **world.env}
+        step(env, "Check the lockfile", "validate")
+        step(env, "What would change (nothing is touched)", "plan")
+        step(env, "Apply: stage, verify, health-test, swap, check, commit", "apply", "--auto-approve")
+        step(env, "Probe every managed server live", "status")
+        step(env, "Nothing left to do", "plan", "--detailed-exitcode")
+        lock = DEMO / "mcpstate.lock.yaml"
+        bad, good = NPM_VERSIONS["second_start_fails"], NPM_VERSIONS["add_tool"]
+        pin(lock, "1.0.0", bad)
+        step(env, "An upgrade in review: the plan a PR comment would show", "plan", "--format", "markdown")
+        step(env, f"Apply it: {bad} passes its test, then fails the live check, and is rolled back",
+             "apply", "--auto-approve")
+        pin(lock, bad, good)
+        step(env, f"A good upgrade to {good}", "apply", "--auto-approve")
+        step(env, "History of 'notes'", "history", "notes")
+        step(env, "Roll 'notes' back to revision 1", "rollback", "notes", "1")
+        step(env, "History again", "history", "notes")
+    print(f"\nThe demo project is in {DEMO} (its .mcp.json, .mcpstate/state.json and journal).")
+    return 0
+
+
+def pin(lock: Path, old: str, new: str) -> None:
+    """Edit the notes server's pin, as a pull request would."""
+    lock.write_text(lock.read_text().replace(f"version: {old}", f"version: {new}", 1))
+
+
+def step(env: dict[str, str], title: str, *args: str) -> None:
+    print(f"\n=== {title}\n$ mcpstate {' '.join(args)}", flush=True)
+    proc = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(DEMO), *args], env=env,
+                          stdin=subprocess.DEVNULL)
+    print(f"(exit {proc.returncode})", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

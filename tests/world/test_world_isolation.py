@@ -1,0 +1,75 @@
+"""The pytest plugin: the autouse isolation, its breach check, and the project fixture."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from testing.pytest_plugin import Project
+from testing.world import World
+
+pytest_plugins = ["pytester"]
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_isolation_points_every_tool_into_tmp_path(tmp_path: Path) -> None:
+    for key in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TMPDIR",
+                "npm_config_cache", "npm_config_userconfig"):
+        assert Path(os.environ[key]).is_relative_to(tmp_path), key
+    assert Path.home().is_relative_to(tmp_path)
+    assert os.environ["PIP_CONFIG_FILE"] == os.devnull
+    assert not [k for k in os.environ if k.startswith(("PIP_FIND", "PIP_INDEX", "PIP_EXTRA", "MCPSTATE_"))]
+
+
+def test_registry_variables_come_with_the_world(world: World) -> None:
+    assert os.environ["MCPSTATE_NPM_REGISTRY"] == world.npm_url
+    assert os.environ["MCPSTATE_PYPI_INDEX"] == world.pypi_url
+
+
+def test_a_default_state_dir_fails_the_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_inner="""
+        from pathlib import Path
+
+        def test_leaks():
+            Path(".mcpstate").mkdir()   # the cwd is pytester's folder, outside this test's tmp_path
+
+        def test_stays_inside(tmp_path):
+            (tmp_path / ".mcpstate").mkdir()
+    """)
+    result = pytester.runpytest_inprocess("-p", "testing.pytest_plugin", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*isolation breach*/.mcpstate", "FAILED test_inner.py::test_leaks*"])
+
+
+def test_project_fixture(project: Project, world: World, tmp_path: Path) -> None:
+    project.write_lockfile("""
+        version: 1
+        servers: {}
+    """)
+    assert project.read("mcpstate.lock.yaml") == "version: 1\nservers: {}\n"
+    project.write("sub/dir/file.txt", "x")
+    assert project.exists("sub/dir/file.txt") and project.path.is_relative_to(tmp_path)
+    assert project.env["MCPSTATE_NPM_REGISTRY"] == world.npm_url
+    assert Path(project.env["HOME"]).is_relative_to(tmp_path)
+    result = project.run("--version", check=True)
+    assert result.stdout.strip().startswith("mcpstate ")
+    with pytest.raises(AssertionError, match="expected exit 7"):
+        project.run("--version", check=7)
+    assert not (REPO / ".mcpstate").exists()
+
+
+def test_world_faults_do_not_outlive_a_test_first(world: World) -> None:
+    world.npm.inject("/mcpstate-fixture-tiny", 500, sticky=True)
+    world.npm.tamper("mcpstate-fixture-tiny", "1.0.0")
+    world.remote("healthy")
+
+
+def test_world_faults_do_not_outlive_a_test_second(world: World) -> None:
+    import httpx
+
+    assert httpx.get(world.npm.origin + "/mcpstate-fixture-tiny").status_code == 200
+    assert ("mcpstate-fixture-tiny", "1.0.0") not in world.npm.tampered
+    assert world.remotes == [] and len(world.npm.requests) == 1
