@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from mcpstate.lockrules import Problem
+
+_DIST_TAG = re.compile(r"^[a-z][a-z0-9._-]*$")
 
 
 def check_constraints(data: Mapping[str, Any]) -> Iterator[Problem]:
@@ -27,7 +30,8 @@ def constraint_problem(source: Any, constraint: str) -> str | None:
         try:
             semantic_version.NpmSpec(constraint)
         except ValueError:
-            return f"{constraint!r} is not a valid npm version range"
+            if not _DIST_TAG.match(constraint):  # `beta`, `next`: npm dist-tags follow those
+                return f"{constraint!r} is not a valid npm version range or dist-tag"
     elif source == "pypi":
         from packaging.specifiers import InvalidSpecifier, SpecifierSet
 

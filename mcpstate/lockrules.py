@@ -114,7 +114,9 @@ def looks_secret(key: str) -> bool:
 
 
 def env_name(key: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", key).strip("_").upper() or "SECRET"
+    """`apiToken` -> `API_TOKEN`: the variable name a secret key suggests."""
+    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", key)
+    return "_".join(w.upper() for w in words if w) or "SECRET"
 
 
 def _check_targets(targets: Any) -> Iterator[Problem]:

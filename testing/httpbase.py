@@ -130,6 +130,7 @@ def _fault_key(path: str) -> str:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as npm and pip expect
+    disable_nagle_algorithm = True  # else each keep-alive answer waits ~40 ms for a delayed ACK
     server_version = "mcpstate-fixture"
 
     @property

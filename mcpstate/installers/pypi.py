@@ -36,11 +36,19 @@ def install(dest: Path, package: str, version: str, index: str | None,
 
 
 def _download(tmp: Path, package: str, version: str, index: str | None) -> Path:
-    _pip(["download", "--no-deps", "--no-input", "--dest", str(tmp), f"{package}=={version}"],
-         None, index, f"pip download {package}=={version}")
+    """The file the lockfile's integrity names: a pure-Python wheel when the release
+    has one, else its sdist (the rule `mcpstate lock` follows), never a platform wheel
+    that would hash differently on another host."""
+    base = ["download", "--no-deps", "--no-input", "--dest", str(tmp), f"{package}=={version}"]
+    what = f"pip download {package}=={version}"
+    try:
+        _pip([*base, "--only-binary=:all:", "--platform", "any", "--implementation", "py"],
+             None, index, what)
+    except InstallError:
+        _pip([*base, "--no-binary=:all:"], None, index, what)
     files = sorted(tmp.iterdir())
     if len(files) != 1:
-        raise InstallError(f"pip download {package}=={version} left {len(files)} files, expected 1")
+        raise InstallError(f"{what} left {len(files)} files, expected 1")
     return files[0]
 
 

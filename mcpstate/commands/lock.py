@@ -1,0 +1,37 @@
+"""mcpstate lock: fill in missing integrity hashes and check the present ones
+against the registry. A mismatch writes nothing."""
+
+from __future__ import annotations
+
+import argparse
+
+from mcpstate.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    pass  # no options: lock looks at every npm and PyPI server
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from mcpstate import lockedit, pins
+    from mcpstate.errors import LockfileError
+    from mcpstate.lockfile import display, load_lockfile
+    from mcpstate.registry import fetch_catalogs
+
+    before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
+    lockfile = load_lockfile(ctx.lockfile_path)
+    servers = pins.registry_servers(lockfile, [])
+    catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
+    for warning in pins.yanked_warnings(servers, catalogs):
+        ctx.out.warn(warning)
+    edits, problems = pins.integrity_edits(servers, catalogs)
+    if problems:
+        raise LockfileError(problems + [f"nothing was written to {display(ctx.lockfile_path)}"])
+    if edits:
+        text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
+        lockedit.save(ctx.lockfile_path, before, text)
+    for edit in edits:
+        ctx.out.print(f"{edit.server}: integrity filled in ({edit.integrity})")
+    ctx.out.print(f"Checked {len(servers) - len(edits)}, filled in {len(edits)}"
+                  f" integrity hash(es) in {display(ctx.lockfile_path)}.")
+    return 0

@@ -1,0 +1,85 @@
+"""mcpstate outdated: SERVER, SOURCE, LOCKED, WANTED, LATEST for registry servers."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from typing import Any
+
+from mcpstate.context import Context
+
+COLUMNS = ("SERVER", "SOURCE", "LOCKED", "WANTED", "LATEST")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these servers")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from mcpstate import pins
+    from mcpstate.errors import RegistryError
+    from mcpstate.lockfile import load_lockfile
+    from mcpstate.registry import fetch_catalogs
+
+    lockfile = load_lockfile(ctx.lockfile_path)
+    servers = pins.registry_servers(lockfile, args.names)
+    catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
+    statuses = pins.pin_statuses(servers, catalogs, datetime.now(timezone.utc))
+    if args.format == "json":
+        ctx.out.json({"format_version": "1", "servers": [_json_row(s) for s in statuses]})
+    else:
+        _print_table(ctx, statuses)
+    for note in dict.fromkeys(s.note for s in statuses if s.note):
+        ctx.out.warn(note)
+    errors = [f"{s.server.name}: {s.error}" for s in statuses if s.error]
+    if errors:
+        raise RegistryError("\n".join(errors))
+    return 0
+
+
+def is_outdated(status: Any) -> bool:
+    from mcpstate.versions import is_newer
+
+    if status.catalog is None:
+        return False
+    locked = status.server.version or ""
+    return any(v is not None and is_newer(status.catalog.ecosystem, v, locked)
+               for v in (status.wanted, status.latest))
+
+
+def _json_row(status: Any) -> dict[str, Any]:
+    server = status.server
+    row = {"server": server.name, "source": server.source, "package": server.package,
+           "locked": server.version, "wanted": status.wanted, "latest": status.latest,
+           "outdated": is_outdated(status)}
+    return {**row, "error": status.error} if status.error else row
+
+
+def _print_table(ctx: Context, statuses: list[Any]) -> None:
+    """npm's way: only the servers with something newer (or an error) are listed."""
+    shown = [s for s in statuses if is_outdated(s) or s.error]
+    if not shown:
+        ctx.out.print(f"All {len(statuses)} pinned servers are up to date.")
+        return
+    rows = [COLUMNS] + [(s.server.name, s.server.source, s.server.version or "-",
+                         s.wanted or "-", s.latest or "-") if not s.error else
+                        (s.server.name, s.server.source, s.server.version or "-", "?", "?")
+                        for s in shown]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    for row, status in zip(rows, [None, *shown]):
+        line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
+        ctx.out.print(line, style=_style(status))
+
+
+def _style(status: Any) -> str | None:
+    # As npm: red when `update` would move the pin, yellow when only --latest would.
+    if status is None:
+        return "bold"
+    if status.error:
+        return "red"
+    from mcpstate.versions import is_newer
+
+    moves = status.wanted and is_newer(status.catalog.ecosystem, status.wanted,
+                                       status.server.version or "")
+    return "red" if moves else "yellow"

@@ -1,0 +1,49 @@
+"""mcpstate update: move pins to WANTED (LATEST with --latest) and refresh their
+integrity, rewriting only those lines of the lockfile."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+
+from mcpstate.context import Context
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these servers")
+    parser.add_argument("--latest", action="store_true",
+                        help="move to LATEST, beyond update.constraint")
+    parser.add_argument("--dry-run", action="store_true", help="print the moves, write nothing")
+
+
+def run(ctx: Context, args: argparse.Namespace) -> int:
+    from mcpstate import lockedit, pins
+    from mcpstate.errors import RegistryError
+    from mcpstate.lockfile import display, load_lockfile
+    from mcpstate.registry import fetch_catalogs
+
+    before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
+    lockfile = load_lockfile(ctx.lockfile_path)
+    servers = pins.registry_servers(lockfile, args.names)
+    catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
+    statuses = pins.pin_statuses(servers, catalogs, datetime.now(timezone.utc))
+    errors = [f"{s.server.name}: {s.error}" for s in statuses if s.error]
+    if errors:
+        raise RegistryError("\n".join(errors + ["nothing was updated"]))
+    moves, stays = pins.plan_moves(statuses, to_latest=args.latest)
+    for line in stays + list(dict.fromkeys(s.note for s in statuses if s.note)):
+        ctx.out.progress(line)
+    if not moves:
+        ctx.out.print("Every pin is up to date." if not args.latest else
+                      "Every pin is at its latest version.")
+        return 0
+    edits = [lockedit.Edit(m.server, m.new, m.integrity) for m in moves]
+    text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
+    if not args.dry_run:
+        lockedit.save(ctx.lockfile_path, before, text)
+    for move in moves:
+        ctx.out.print(f"{move.server}: {move.old} -> {move.new}")
+    where = display(ctx.lockfile_path)
+    ctx.out.progress(f"Dry run: {where} was not changed." if args.dry_run else
+                     f"Updated {len(moves)} pin(s) in {where}; review, then run: mcpstate plan")
+    return 0

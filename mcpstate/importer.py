@@ -1,0 +1,171 @@
+"""Client config entries -> lockfile servers, for `mcpstate import` and `init`.
+
+The file format (`{"mcpServers": {...}}`) is read here; the launch command line
+is cmdline.py's. Packages are resolved against catalogs the caller fetched, so
+everything here is data in, data out. Literal secrets become `${VAR}` references:
+the lockfile is reviewed in public, the client config is not.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from mcpstate.cmdline import Launch, parse_launch
+from mcpstate.errors import RegistryError, TargetError, UsageError
+from mcpstate.envrefs import REFERENCE
+from mcpstate.lockrules import env_name, looks_secret
+from mcpstate.versions import Catalog, latest, wanted
+
+MCP_SERVERS_CLIENTS = ("claude-code", "cursor", "claude-desktop")  # all `mcpServers` files
+_SCHEME = re.compile(r"^(Bearer|Basic|Token|token|bearer|basic)\s+")
+_KNOWN_KEYS = {"command", "args", "env", "type", "url", "headers"}
+
+
+@dataclass
+class Draft:
+    """One server on its way into the lockfile."""
+
+    name: str
+    original: str
+    fields: dict[str, Any]
+    launch: Launch | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Secrets:
+    """Variables that now hold secrets formerly written in the config: var -> value."""
+
+    values: dict[str, str] = field(default_factory=dict)
+    users: dict[str, list[str]] = field(default_factory=dict)
+
+    def reference(self, server: str, key: str, value: str) -> str:
+        var = env_name(key)
+        if self.values.get(var, value) != value:  # another server's different secret
+            var = env_name(f"{server}_{key}")
+        self.values[var] = value
+        self.users.setdefault(var, []).append(server)
+        return f"${{{var}}}"
+
+
+def read_client_config(path: Path, client: str) -> dict[str, dict[str, Any]]:
+    """The entries of a client config file, by name."""
+    if client not in MCP_SERVERS_CLIENTS:
+        raise UsageError(f"--client {client}: importing its format is not supported yet "
+                         f"(supported: {', '.join(MCP_SERVERS_CLIENTS)})")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TargetError(f"{path}: no such file (give the config with --from PATH)") from None
+    except (OSError, ValueError) as exc:
+        raise TargetError(f"{path}: cannot read it as JSON: {exc}") from None
+    servers = data.get("mcpServers", {}) if isinstance(data, dict) else None
+    if not isinstance(servers, dict) or not all(isinstance(v, dict) for v in servers.values()):
+        raise TargetError(f"{path}: \"mcpServers\" must map names to server objects")
+    return servers
+
+
+def lockfile_name(original: str, taken: set[str]) -> str:
+    """A valid, unused lockfile server name for a config entry's name."""
+    base = re.sub(r"[^a-z0-9._-]+", "-", original.lower()).strip("-._")[:60] or "server"
+    name, n = base, 2
+    while name in taken:
+        name, n = f"{base}-{n}", n + 1
+    return name
+
+
+def draft_server(name: str, original: str, entry: Mapping[str, Any], secrets: Secrets) -> Draft:
+    """The lockfile fields of one config entry, before any registry is asked."""
+    draft = Draft(name, original, {})
+    if name != original:
+        draft.notes.append(f"renamed from {original!r} (a lockfile name is lowercase "
+                           f"[a-z0-9._-]); the entry {original!r} in the config stays unmanaged")
+    unknown = sorted(set(entry) - _KNOWN_KEYS)
+    if unknown:
+        draft.notes.append(f"ignored: {', '.join(unknown)} (not kept by the lockfile)")
+    if entry.get("type") in ("http", "sse") or ("url" in entry and "command" not in entry):
+        draft.fields = _remote(name, entry, secrets)
+    elif isinstance(entry.get("command"), str):
+        draft.launch = parse_launch(entry["command"], [str(a) for a in entry.get("args", [])])
+        draft.fields = _local(name, draft.launch, entry, secrets)
+        draft.notes += [draft.launch.note] if draft.launch.note else []
+    else:
+        raise TargetError(f"{original}: an entry needs a \"command\" or a \"url\"")
+    return draft
+
+
+def _remote(name: str, entry: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
+    fields: dict[str, Any] = {"source": "remote", "url": str(entry.get("url", ""))}
+    if entry.get("type") == "sse":
+        fields["transport"] = "sse"
+    headers = _referenced(name, entry.get("headers"), secrets, headers=True)
+    return {**fields, **({"headers": headers} if headers else {})}
+
+
+def _local(name: str, launch: Launch, entry: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
+    fields: dict[str, Any] = {"source": launch.source}
+    if launch.source == "command":
+        fields["command"] = launch.command
+    else:
+        fields["package"] = launch.package
+        fields.update({"bin": launch.bin} if launch.bin else {})
+    fields.update({"args": list(launch.args)} if launch.args else {})
+    env = _referenced(name, entry.get("env"), secrets, headers=False)
+    return {**fields, **({"env": env} if env else {})}
+
+
+def _referenced(server: str, values: Any, secrets: Secrets, headers: bool) -> dict[str, str]:
+    """`values` with every literal secret replaced by a `${VAR}` reference; a header's
+    variable is named after the server too (`Authorization` of github: GITHUB_TOKEN)."""
+    out = {}
+    for key, value in (values or {}).items():
+        value = str(value)
+        if looks_secret(key) and not REFERENCE.search(value):
+            scheme = _SCHEME.match(value)
+            prefix = scheme.group(0) if scheme else ""
+            var = "TOKEN" if key.lower() == "authorization" else key
+            value = prefix + secrets.reference(server, f"{server}_{var}" if headers else var,
+                                               value[len(prefix):])
+        elif looks_secret(key):  # a literal default would put the secret in the lockfile
+            value = REFERENCE.sub(lambda m: f"${{{m.group(1)}}}", value)
+        out[str(key)] = value
+    return out
+
+
+def resolve(draft: Draft, catalog: Catalog | RegistryError | None, now: datetime) -> Draft:
+    """Pin a package draft to an exact version with its integrity."""
+    launch = draft.launch
+    if launch is None or launch.source == "command" or catalog is None:
+        return draft
+    if isinstance(catalog, RegistryError):
+        raise RegistryError(f"{draft.name}: {catalog}")
+    try:
+        version = launch.pin or (wanted(launch.wants, catalog, now=now) if launch.wants
+                                 else latest(catalog, now=now))
+    except ValueError as exc:
+        raise UsageError(f"{draft.name}: {exc}") from None
+    release = catalog.release(version) if version else None
+    if release is None or release.integrity is None:
+        why = release.note if release else f"no release matches {launch.pin or launch.wants or 'latest'}"
+        raise RegistryError(f"{draft.name}: cannot pin {launch.package}: {why}")
+    # A dist-tag is not kept as update.constraint: `validate` accepts only ranges there.
+    keep = launch.wants if launch.wants not in catalog.dist_tags else None
+    _pin(draft, launch, release.version, release.integrity, keep)
+    return draft
+
+
+def _pin(draft: Draft, launch: Launch, version: str, integrity: str, constraint: str | None) -> None:
+    fields = draft.fields
+    head = {k: fields[k] for k in ("source", "package")}
+    tail = {k: v for k, v in fields.items() if k not in head}
+    update = {"update": {"constraint": constraint}} if constraint else {}
+    draft.fields = {**head, "version": version, "integrity": integrity, **tail, **update}
+    if launch.pin is None:
+        asked = f"{launch.wants!r}" if launch.wants else "no version"
+        draft.notes.append(f"{launch.package} had {asked}: pinned to {version}")
