@@ -1,18 +1,20 @@
 """Command line: global options, a lazy dispatch table, and the one error handler.
 
-Only the chosen command's module is imported, so `mcpstate --version` and
-`mcpstate plan` do not pay for what other commands use."""
+Only the chosen command's module is imported, and `--version` answers before
+argparse is even loaded: start-up time is a budget (DESIGN §12)."""
 
 from __future__ import annotations
 
-import argparse
-import importlib
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
+from typing import TYPE_CHECKING, Any
 
 from mcpstate import __version__
-from mcpstate.errors import McpStateError, UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from mcpstate.context import Context
 
 # name -> (module under mcpstate.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -34,14 +36,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
-    """Usage errors exit 1 through the error handler: 2 means 'changes present'."""
+def _parser_class() -> type[argparse.ArgumentParser]:
+    import argparse
 
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message} (see '{self.prog} --help')")
+    from mcpstate.errors import UsageError
+
+    class Parser(argparse.ArgumentParser):
+        """Usage errors exit 1 through the error handler: 2 means 'changes present'."""
+
+        def error(self, message: str) -> Any:
+            raise UsageError(f"{message} (see '{self.prog} --help')")
+
+    return Parser
 
 
 def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
+    import argparse
+
     default = argparse.SUPPRESS if suppress else None
     flag_default = argparse.SUPPRESS if suppress else False
     parser.add_argument("-C", dest="directory", metavar="DIR", default=default,
@@ -56,10 +67,12 @@ def _add_globals(parser: argparse.ArgumentParser, suppress: bool) -> None:
 
 
 def _top_parser() -> argparse.ArgumentParser:
+    import argparse
+
     commands = "\n".join(f"  {name:<13} {text}" for name, (_, text) in COMMANDS.items())
-    parser = _Parser(prog="mcpstate", formatter_class=argparse.RawDescriptionHelpFormatter,
-                     description="Keep MCP servers at exactly what a reviewed lockfile names.",
-                     epilog=f"commands:\n{commands}")
+    parser = _parser_class()(prog="mcpstate", formatter_class=argparse.RawDescriptionHelpFormatter,
+                             description="Keep MCP servers at exactly what a reviewed lockfile names.",
+                             epilog=f"commands:\n{commands}")
     parser.add_argument("--version", action="version", version=f"mcpstate {__version__}")
     _add_globals(parser, suppress=False)
     parser.add_argument("command", metavar="COMMAND", choices=list(COMMANDS))
@@ -67,11 +80,12 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, object]:
-    top = _top_parser()
-    ns = top.parse_args(argv)
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, Any]:
+    import importlib
+
+    ns = _top_parser().parse_args(argv)
     module = importlib.import_module(f"mcpstate.commands.{COMMANDS[ns.command][0]}")
-    sub = _Parser(prog=f"mcpstate {ns.command}", description=COMMANDS[ns.command][1])
+    sub = _parser_class()(prog=f"mcpstate {ns.command}", description=COMMANDS[ns.command][1])
     _add_globals(sub, suppress=True)
     module.configure(sub)
     args = sub.parse_args(ns.rest, namespace=ns)
@@ -79,24 +93,24 @@ def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, object]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv == ["--version"]:  # the fast path: no parser, no imports
+        sys.stdout.write(f"mcpstate {__version__}\n")
+        return 0
     from mcpstate.errhandler import handle_errors
 
-    argv = list(sys.argv[1:] if argv is None else argv)
     with handle_errors(argv) as outcome:
         args, module = parse(argv)
         ctx = _context(args)
         outcome.state_dir = ctx.state_dir()
-        outcome.code = module.run(ctx, args)  # type: ignore[attr-defined]
+        outcome.code = module.run(ctx, args)
     return outcome.code
 
 
-def _context(args: argparse.Namespace):  # noqa: ANN202 - Context import kept lazy
+def _context(args: argparse.Namespace) -> Context:
     from mcpstate.context import make_context
     from mcpstate.render.console import Output, want_color
 
     out = Output(color=want_color(args.no_color, sys.stdout), quiet=args.quiet)
     return make_context(args.directory, args.lockfile, args.state_dir, out,
                         quiet=args.quiet, verbose=args.verbose)
-
-
-__all__ = ["main", "parse", "COMMANDS", "McpStateError"]

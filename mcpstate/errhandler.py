@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from pathlib import Path
 
 from mcpstate import __version__
@@ -48,6 +45,11 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
 
 
 def _write_log(state_dir: Path | None, argv: list[str]) -> Path:
+    # imported here: only a bug pays for them, not every run
+    import tempfile
+    import traceback
+    from datetime import datetime, timezone
+
     stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
     text = f"--- {stamp} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n"
     for folder in (state_dir, Path(tempfile.gettempdir())):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 
@@ -22,6 +21,8 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
 
     Without `mode`, an existing file keeps its permission bits; a new one gets 0644.
     """
+    import tempfile  # not on the read-only paths (plan, status)
+
     path = Path(path)
     if mode is None:
         try:

@@ -8,7 +8,6 @@ import json
 import os
 import re
 from functools import lru_cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +24,7 @@ DEFAULT_TARGETS = (Target("claude-code", ".mcp.json"),)
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped inside the package (`schemas/<name>.schema.json`)."""
-    text = resources.files("mcpstate").joinpath("schemas", f"{name}.schema.json").read_text()
+    text = (Path(__file__).parent / "schemas" / f"{name}.schema.json").read_text()
     return json.loads(text)  # type: ignore[no-any-return]
 
 

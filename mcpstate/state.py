@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -116,6 +115,8 @@ def state_to_json(state: State) -> dict[str, Any]:
 
 def save_state(state_dir: Path, state: State) -> State:
     """Write `state` with serial+1 (and a lineage on first write); keep the old copy."""
+    import uuid
+
     ensure_private_dir(state_dir)
     new = replace(state, serial=state.serial + 1, lineage=state.lineage or str(uuid.uuid4()))
     path = Path(state_dir) / STATE_FILE
