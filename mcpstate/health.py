@@ -1,0 +1,89 @@
+"""Health tests outside apply: `mcpstate test` (stage if needed, test, never swap) and
+`mcpstate status` (every managed server probed live, concurrently)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from mcpstate.errors import McpStateError, UsageError
+from mcpstate.launch import entry_launch, resolved
+from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
+from mcpstate.registryurls import registry_urls
+from mcpstate.rollback import spec_from_record
+from mcpstate.state import server_to_json
+
+
+@dataclass(frozen=True)
+class Tested:
+    server: str
+    version: str | None
+    report: Any                         # mcpstate.probe.Report
+    report_path: Path | None
+
+
+def test_server(lockfile: Lockfile, state: State, state_dir: Path, name: str,
+                version: str | None) -> Tested:
+    """Stage `name` (at `version` if given) into the store and health-test it."""
+    from mcpstate.probe import write_report
+
+    spec = lockfile.servers.get(name)
+    if spec is None:
+        raise UsageError(f"no server named {name!r} in {lockfile.path}")
+    if version is not None:
+        if spec.source not in ("npm", "pypi"):
+            raise UsageError(f"{name}: --version applies to npm and pypi servers only")
+        spec = replace(spec, version=version, integrity=None)
+    store_path = _stage(spec, lockfile, state_dir)
+    current = state.servers.get(name)
+    report = _probe(spec, store_path, spec.test, current.tools if current else None)
+    path = write_report(report, state_dir / "reports", name, spec.version or spec.source)
+    return Tested(name, spec.version, report, path)
+
+
+def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: Path) -> Path | None:
+    if spec.source not in ("npm", "pypi"):
+        return None
+    from mcpstate.store import stage
+
+    urls = registry_urls(lockfile.registries, os.environ)
+    return stage(state_dir, spec, urls.get(spec.source)).path
+
+
+def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
+           previous: Any) -> Any:
+    from mcpstate.applier import probe_launch
+
+    live = resolved(entry_launch(spec, store_path), os.environ, spec.name)
+    return probe_launch(live, test, previous)
+
+
+def status_launches(state: State, lockfile: Lockfile | None
+                    ) -> tuple[dict[str, tuple[Any, TestSpec]], dict[str, str]]:
+    """What each managed server's entries launch (from its committed revision), with the
+    thresholds its lockfile entry sets; and why a server cannot be launched at all."""
+    launches, problems = {}, {}
+    for name, applied in state.servers.items():
+        spec = _spec_of(applied, lockfile)
+        store = Path(applied.store_path) if applied.store_path else None
+        try:
+            launches[name] = (resolved(entry_launch(spec, store), os.environ, name), spec.test)
+        except McpStateError as e:
+            problems[name] = str(e)
+    return launches, problems
+
+
+def _spec_of(applied: AppliedServer, lockfile: Lockfile | None) -> ServerSpec:
+    current = lockfile.servers.get(applied.name) if lockfile else None
+    test = replace(current.test if current else TestSpec(), on_breaking="warn", watch_s=0.0)
+    return spec_from_record(applied.name, server_to_json(applied), test)
+
+
+def probe_all(launches: Mapping[str, tuple[Any, TestSpec]], parallelism: int) -> dict[str, Any]:
+    from mcpstate.applier import to_probe_launch
+    from mcpstate.probe import probe_many
+
+    return probe_many({n: (to_probe_launch(l), t) for n, (l, t) in launches.items()}, parallelism)

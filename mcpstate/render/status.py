@@ -1,0 +1,82 @@
+"""`mcpstate status` output: a table, JSON, or Prometheus text exposition format
+(for node_exporter's textfile collector)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mcpstate.model import AppliedServer
+from mcpstate.render.table import table
+
+
+def status_rows(state_servers: Mapping[str, AppliedServer], reports: Mapping[str, Any],
+                problems: Mapping[str, str]) -> list[dict[str, Any]]:
+    rows = []
+    for name, applied in state_servers.items():
+        report = reports.get(name)
+        failures = list(report.failures) if report else [problems.get(name, "not probed")]
+        rows.append({
+            "server": name, "source": applied.source, "version": applied.version,
+            "revision": applied.revision, "up": bool(report and report.passed),
+            "startup_ms": report.startup_ms if report else None,
+            "rss_mb": report.rss_mb if report else None,
+            "tools": len(report.tools) if report else None,
+            "generation": report.generation if report else None,
+            "failures": failures})
+    return rows
+
+
+def status_text(rows: list[dict[str, Any]]) -> list[str]:
+    head = ["SERVER", "VERSION", "REVISION", "UP", "STARTUP", "RSS", "TOOLS", "DETAIL"]
+    body = [[r["server"], r["version"] or "-", str(r["revision"]), "yes" if r["up"] else "NO",
+             _num(r["startup_ms"], "ms"), _num(r["rss_mb"], "MiB"), _num(r["tools"], ""),
+             "; ".join(r["failures"])[:120]] for r in rows]
+    return table(head, body)
+
+
+def _num(value: float | None, unit: str) -> str:
+    return "-" if value is None else f"{value:.0f}{' ' + unit if unit else ''}"
+
+
+METRICS = (
+    ("mcpstate_server_up", "gauge", "1 when the server passed its live health test", "up"),
+    ("mcpstate_server_startup_seconds", "gauge", "spawn to handshake answer", "startup_s"),
+    ("mcpstate_server_rss_bytes", "gauge", "resident memory of the server's process tree", "rss_bytes"),
+    ("mcpstate_server_tools", "gauge", "tools the server lists", "tools"),
+    ("mcpstate_server_revision", "gauge", "the committed revision", "revision"),
+)
+
+
+def prometheus(rows: list[dict[str, Any]], timestamp: float) -> str:
+    lines = []
+    for metric, kind, text, key in METRICS:
+        lines += [f"# HELP {metric} {text}", f"# TYPE {metric} {kind}"]
+        for row in rows:
+            value = _metric_value(row, key)
+            if value is not None:
+                lines.append(f"{metric}{{{_labels(row)}}} {value:g}")
+    lines += ["# HELP mcpstate_last_status_timestamp_seconds when this status was taken",
+              "# TYPE mcpstate_last_status_timestamp_seconds gauge",
+              f"mcpstate_last_status_timestamp_seconds {timestamp:.3f}"]
+    return "\n".join(lines) + "\n"
+
+
+def _metric_value(row: dict[str, Any], key: str) -> float | None:
+    if key == "up":
+        return 1.0 if row["up"] else 0.0
+    if key == "startup_s":
+        return row["startup_ms"] / 1000 if row["startup_ms"] is not None else None
+    if key == "rss_bytes":
+        return row["rss_mb"] * 1024 * 1024 if row["rss_mb"] is not None else None
+    value = row[key]
+    return float(value) if value is not None else None
+
+
+def _labels(row: dict[str, Any]) -> str:
+    pairs = {"server": row["server"], "version": row["version"] or "", "source": row["source"]}
+    return ",".join(f'{k}="{_escape(v)}"' for k, v in pairs.items())
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
