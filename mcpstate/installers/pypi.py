@@ -20,19 +20,51 @@ def install(dest: Path, package: str, version: str, index: str | None,
             expected: str | None, final_dest: Path) -> str:
     """Make `dest/venv` with `package==version`; return its `sha256:` integrity.
 
-    The venv is built in staging (`dest`) and moved to `final_dest` later, so its
-    scripts' interpreter lines are written for `final_dest` here."""
+    With the integrity known, pip installs exactly the file of that hash (hash-checking
+    mode, one pip run); without it, the file is downloaded and hashed first. Either way
+    the package goes in alone, then its dependencies, if it declares any. The venv is
+    built in staging (`dest`) and moved to `final_dest` later, so its scripts'
+    interpreter lines are written for `final_dest` here."""
     run_checked([sys.executable, "-m", "venv", "--without-pip", str(dest / VENV)],
                 what="python -m venv", error=InstallError)
-    with tempfile.TemporaryDirectory(prefix="mcpstate-dl-") as tmp:
-        artifact = _download(Path(tmp), package, version, index)
-        integrity = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
-        if expected and expected != integrity:
-            raise IntegrityError(f"{package} {version}: integrity mismatch: lockfile has {expected}, "
-                                 f"the registry served {integrity}; nothing was installed")
-        _pip(["install", "--no-input", str(artifact)], dest, index, f"pip install {package}=={version}")
+    what = f"pip install {package}=={version}"
+    if expected:
+        _install_pinned(dest, package, version, index, expected)
+        integrity = expected
+    else:
+        with tempfile.TemporaryDirectory(prefix="mcpstate-dl-") as tmp:
+            artifact = _download(Path(tmp), package, version, index)
+            integrity = "sha256:" + hashlib.sha256(artifact.read_bytes()).hexdigest()
+            _pip(["install", "--no-deps", str(artifact)], dest, index, what)
+    if _declares_requirements(dest, package):
+        _pip(["install", f"{package}=={version}"], dest, index, f"{what} (its dependencies)")
     relocate_scripts(dest / VENV, final_dest / VENV)
     return integrity
+
+
+def _install_pinned(dest: Path, package: str, version: str, index: str | None, expected: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="mcpstate-req-") as tmp:
+        requirements = Path(tmp) / "requirements.txt"
+        requirements.write_text(f"{package}=={version} --hash={expected}\n")
+        try:
+            _pip(["install", "--no-deps", "--require-hashes", "-r", str(requirements)], dest, index,
+                 f"pip install {package}=={version}")
+        except InstallError as e:
+            if "HASHES" in str(e) or "Expected sha256" in str(e):
+                raise IntegrityError(f"{package} {version}: integrity mismatch: no file of the release "
+                                     f"has the lockfile's {expected}; nothing was installed") from None
+            raise
+
+
+def _declares_requirements(dest: Path, package: str) -> bool:
+    """Whether the installed package needs anything besides itself (extras aside)."""
+    metadata = _dist_info(dest, package) / "METADATA"
+    for line in metadata.read_text(errors="replace").splitlines():
+        if line.startswith("Requires-Dist:") and "extra ==" not in line:
+            return True
+        if not line.strip():
+            return False  # the headers end at the first blank line
+    return False
 
 
 def _download(tmp: Path, package: str, version: str, index: str | None) -> Path:
@@ -76,12 +108,15 @@ def relocate_scripts(venv: Path, final_venv: Path) -> None:
 
 def console_scripts(entry: Path, package: str) -> list[str]:
     """The console scripts the package's dist-info declares."""
+    points = _dist_info(entry, package) / "entry_points.txt"
+    return _scripts(points.read_text()) if points.exists() else []
+
+
+def _dist_info(entry: Path, package: str) -> Path:
     wanted = re.sub(r"[-_.]+", "_", package).lower()
     for info in (entry / VENV).glob("lib/python*/site-packages/*.dist-info"):
-        if info.name.split("-")[0].lower().replace(".", "_") != wanted:
-            continue
-        points = info / "entry_points.txt"
-        return _scripts(points.read_text()) if points.exists() else []
+        if info.name.split("-")[0].lower().replace(".", "_") == wanted:
+            return info
     raise InstallError(f"{package} is not installed in {entry}")
 
 
