@@ -39,16 +39,10 @@ def make_env(project_dir: Path, state_dir: Path, lockfile: Lockfile, journal: An
 
 
 def probe_launch(launch: Any, spec: Any, previous: Any) -> Any:
-    from mcpstate import probe
+    """The probe, imported when a run first needs it (it is not on plan's path)."""
+    from mcpstate.probe import probe
 
-    return probe.probe(to_probe_launch(launch), spec, previous)
-
-
-def to_probe_launch(launch: Any) -> Any:
-    from mcpstate import probe
-
-    return probe.Launch(command=launch.command, args=launch.args, env=launch.env, cwd=launch.cwd,
-                        url=launch.url, headers=launch.headers)
+    return probe(launch, spec, previous)
 
 
 def jobs_for(plan: Plan, lockfile: Lockfile, state: State) -> list[Job]:

@@ -83,7 +83,6 @@ def _spec_of(applied: AppliedServer, lockfile: Lockfile | None) -> ServerSpec:
 
 
 def probe_all(launches: Mapping[str, tuple[Any, TestSpec]], parallelism: int) -> dict[str, Any]:
-    from mcpstate.applier import to_probe_launch
     from mcpstate.probe import probe_many
 
-    return probe_many({n: (to_probe_launch(l), t) for n, (l, t) in launches.items()}, parallelism)
+    return probe_many(launches, parallelism)

@@ -144,7 +144,10 @@ class Session {
     if (method === "initialize") return this.initialize(params);
     if (this.isModern(method, params)) {
       checkMeta(params._meta);
-      return Object.assign({ resultType: "complete" }, this.operation(method, params, true));
+      const result = Object.assign({ resultType: "complete" }, this.operation(method, params, true));
+      // 2026-07-28 requires freshness hints on these results
+      if (method === "server/discover" || method === "tools/list") Object.assign(result, { ttlMs: 0, cacheScope: "private" });
+      return result;
     }
     if (this.b.has("modern_only")) {
       throw new RpcError(INVALID_PARAMS, `missing params._meta['${META_VERSION}']: this server speaks only ${MODERN}`);

@@ -169,7 +169,10 @@ class Session:
             return self._initialize(params)
         if self.is_modern(method, params):
             check_meta(params.get("_meta"))
-            return {"resultType": "complete", **self._operation(method, params, modern=True)}
+            result = {"resultType": "complete", **self._operation(method, params, modern=True)}
+            if method in CACHEABLE:  # 2026-07-28 requires freshness hints on these results
+                result.update(ttlMs=0, cacheScope="private")
+            return result
         if self.b.has("modern_only"):
             raise RpcError(INVALID_PARAMS, f"missing params._meta[{META_VERSION!r}]: "
                                            f"this server speaks only {MODERN}")
@@ -247,6 +250,9 @@ class Session:
         # The client's answer to a chatty request: any result or error is fine.
         outcome = f"error {msg['error'].get('code')}" if isinstance(msg.get("error"), dict) else "a result"
         self.log(f"client answered {msg.get('id')!r} with {outcome}")
+
+
+CACHEABLE = ("server/discover", "tools/list")
 
 
 def check_meta(meta: Any) -> None:

@@ -94,6 +94,7 @@ def _error(rid: Any, code: int, message: str) -> Message:
 
 
 class _Handler(BaseHTTPRequestHandler):
+    disable_nagle_algorithm = True  # else each answer waits ~40 ms for a delayed ACK
     protocol_version = "HTTP/1.1"
     server_version = "mcpstate-fixture-remote"
 

@@ -1,0 +1,213 @@
+"""probe(): one health test from spawn (or first POST) to shutdown, as a Report.
+Expected failures become report lines; only bugs and Ctrl-C propagate, and the
+server is stopped in `finally` either way."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
+
+from mcpstate.errors import ProbeError
+from mcpstate.model import SmokeCall, TestSpec
+from mcpstate.probe.jsonrpc import DeadlineExceeded, ProbeFailure, RpcError, ServerGone
+from mcpstate.probe.launch import Launch, redact, secret_values
+from mcpstate.probe.load import run_load
+from mcpstate.probe.report import LoadResult, Report, SmokeResult
+from mcpstate.probe.session import Handshake, Session, Transport
+from mcpstate.probe.tools import ToolDiff, ToolInfo, diff_tools, tool_infos
+from mcpstate.probe.usage import measure_tree
+
+DETAIL_CHARS = 120
+
+
+def probe(launch: Launch, spec: TestSpec, previous_tools: Sequence[Mapping[str, Any]] | None = None) -> Report:
+    """Health-test one server: handshake, tools/list, smoke calls, thresholds, optional
+    load. Never raises for a misbehaving server: the Report says what failed."""
+    run = _Run(spec, time.monotonic())
+    try:
+        transport = _open(launch, spec)
+    except ProbeFailure as exc:
+        run.failures.append(str(exc))
+        return run.report(launch, previous_tools, None)
+    try:
+        run.drive(transport)
+    finally:
+        transport.close()
+    return run.report(launch, previous_tools, transport)
+
+
+def probe_many(launches: Mapping[str, tuple[Launch, TestSpec]], parallelism: int) -> dict[str, Report]:
+    """Probe many servers at once (threads: the work is waiting on pipes and sockets)."""
+    if not launches:
+        return {}
+    pool = ThreadPoolExecutor(max(1, min(parallelism, len(launches))), thread_name_prefix="mcpstate-probe")
+    try:
+        futures = {name: pool.submit(probe, launch, spec) for name, (launch, spec) in launches.items()}
+        return {name: future.result() for name, future in futures.items()}
+    finally:
+        # On Ctrl-C: probes not started never start; running ones end within their timeout.
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _open(launch: Launch, spec: TestSpec) -> Transport:
+    if launch.url:
+        from mcpstate.probe.http import HttpTransport
+
+        workers = spec.load.concurrency if spec.load else 1
+        return HttpTransport(launch, spec.timeout_s, workers)
+    if launch.command:
+        from mcpstate.probe.stdio import StdioTransport
+
+        return StdioTransport(launch)
+    raise ProbeError("nothing to probe: the launch has neither a command nor a url")
+
+
+@dataclass
+class _Run:
+    spec: TestSpec
+    started: float
+    phase: str = "the handshake"
+    failures: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    handshake: Handshake | None = None
+    tools: tuple[ToolInfo, ...] | None = None
+    smoke: list[SmokeResult] = field(default_factory=list)
+    rss_mb: float | None = None
+    load: LoadResult | None = None
+
+    @property
+    def deadline(self) -> float:
+        return self.started + self.spec.timeout_s
+
+    def drive(self, transport: Transport) -> None:
+        session = Session(transport)
+        try:
+            self._drive(session, transport)
+        except ProbeFailure as exc:
+            self.failures.append(_describe(exc, self.phase, self.spec.timeout_s))
+        finally:
+            self.warnings += session.notes
+
+    def _drive(self, session: Session, transport: Transport) -> None:
+            self.handshake = session.handshake(self.deadline)
+            self.phase = "tools/list"
+            self.tools = tool_infos(session.list_tools(self.deadline))
+            for call in self.spec.smoke:
+                self.phase = f"the smoke call {call.tool}"
+                self.smoke.append(self._smoke(session, call))
+            self.rss_mb = _rss(transport)
+            if self.spec.load is not None:
+                self.phase = "the load check"
+                self.load = run_load(session, self.spec.load, self.deadline, getattr(transport, "pid", None))
+
+    def _smoke(self, session: Session, call: SmokeCall) -> SmokeResult:
+        sent = time.monotonic()
+        try:
+            result = session.call_tool(call.tool, call.arguments, self.deadline)
+        except RpcError as exc:  # the server is alive and said no: a failed call, go on
+            return SmokeResult(call.tool, False, _ms_since(sent), str(exc))
+        passed, detail = _judge(result, call.expect_contains)
+        return SmokeResult(call.tool, passed, _ms_since(sent), detail)
+
+    def report(self, launch: Launch, previous: Sequence[Mapping[str, Any]] | None,
+               transport: Transport | None) -> Report:
+        diff = diff_tools(self.tools, previous) if self.tools is not None and previous is not None else ToolDiff()
+        breaking = self._check_tools(diff) if self.tools is not None else False
+        self._check_thresholds(transport)
+        secrets = secret_values(launch)
+        hs = self.handshake
+        return Report(
+            passed=not self.failures, failures=_clean(self.failures, secrets), warnings=_clean(self.warnings, secrets),
+            transport="http" if launch.url else "stdio", generation=hs.generation if hs else None,
+            protocol_version=hs.protocol_version if hs else None, server_info=hs.server_info if hs else {},
+            startup_ms=self._startup_ms(transport), rss_mb=self.rss_mb, tools=self.tools or (), tool_diff=diff,
+            breaking=breaking, smoke=tuple(_clean_smoke(s, secrets) for s in self.smoke), load=self.load,
+            stderr_tail=_clean(transport.stderr_tail() if transport else [], secrets),
+            duration_ms=_ms_since(self.started),
+        )
+
+    def _check_tools(self, diff: ToolDiff) -> bool:
+        """Breaking changes (DESIGN §8: removed tool, changed schema, missing required
+        tool) fail under on_breaking: fail and warn under warn."""
+        names = {tool.name for tool in self.tools or ()}
+        missing = [name for name in self.spec.required_tools if name not in names]
+        problems = [f"required tool missing: {', '.join(missing)}"] if missing else []
+        problems += [f"tool removed since the current revision: {name}" for name in diff.removed]
+        problems += list(diff.details)
+        (self.failures if self.spec.on_breaking == "fail" else self.warnings).extend(problems)
+        return bool(problems)
+
+    def _check_thresholds(self, transport: Transport | None) -> None:
+        spec, startup = self.spec, self._startup_ms(transport)
+        self.failures += [f"smoke call {s.tool} failed: {s.detail}" for s in self.smoke if not s.passed]
+        if startup is not None and startup > spec.max_startup_ms:
+            self.failures.append(f"startup took {startup:.0f} ms, over max_startup_ms {spec.max_startup_ms:g}")
+        if self.rss_mb is not None and self.rss_mb > spec.max_rss_mb:
+            self.failures.append(f"process tree uses {self.rss_mb:g} MB RSS, over max_rss_mb {spec.max_rss_mb:g}")
+        if self.load is not None and spec.load is not None:
+            self.failures += _load_failures(self.load, spec.load.max_p95_ms, spec.load.max_errors)
+
+    def _startup_ms(self, transport: Transport | None) -> float | None:
+        if self.handshake is None or transport is None:
+            return None
+        return round((self.handshake.answered_at - transport.started) * 1000, 1)
+
+
+def _judge(result: Mapping[str, Any], expect: str | None) -> tuple[bool, str]:
+    text = "\n".join(item.get("text", "") for item in result.get("content") or ()
+                     if isinstance(item, dict) and item.get("type") == "text")
+    if result.get("resultType") == "input_required":
+        return False, "the tool asked for user input (input_required), which a health test cannot give"
+    if result.get("isError") is True:
+        return False, f"the tool returned an error: {_short(text)}"
+    if expect is not None and expect not in text:
+        return False, f"expected {expect!r} in the result text, got {_short(text)}"
+    return True, ""
+
+
+def _load_failures(load: LoadResult, max_p95: float | None, max_errors: int | None) -> list[str]:
+    failures = []
+    if load.completed < load.calls:
+        failures.append(f"load check: only {load.completed} of {load.calls} calls answered before the timeout")
+    if max_p95 is not None and load.p95_ms is not None and load.p95_ms > max_p95:
+        failures.append(f"load check: p95 latency {load.p95_ms:g} ms, over max_p95_ms {max_p95:g}")
+    if max_errors is not None and load.errors > max_errors:
+        failures.append(f"load check: {load.errors} errors, over max_errors {max_errors}")
+    return failures
+
+
+def _describe(exc: ProbeFailure, phase: str, timeout_s: float) -> str:
+    """One line a user can act on, naming what the probe was doing."""
+    if isinstance(exc, ServerGone):
+        when = {"the handshake": "before answering the handshake",
+                "tools/list": "right after the handshake (during tools/list)"}.get(phase, f"during {phase}")
+        last = f"; last stderr line: {exc.last_stderr}" if exc.last_stderr else ""
+        return f"server {exc} {when}{last}"
+    if isinstance(exc, DeadlineExceeded):
+        return f"no answer to {phase} within timeout_s {timeout_s:g} s (server hangs?)"
+    return str(exc)
+
+
+def _rss(transport: Transport) -> float | None:
+    pid = getattr(transport, "pid", None)
+    usage = measure_tree(pid) if pid else None
+    return usage.rss_mb if usage else None
+
+
+def _clean(lines: Sequence[str], secrets: Sequence[str]) -> tuple[str, ...]:
+    return tuple(redact(line, secrets) for line in lines)
+
+
+def _clean_smoke(result: SmokeResult, secrets: Sequence[str]) -> SmokeResult:
+    return SmokeResult(result.tool, result.passed, result.latency_ms, redact(result.detail, secrets))
+
+
+def _short(text: str) -> str:
+    flat = " ".join(text.split())
+    return repr(flat if len(flat) <= DETAIL_CHARS else flat[:DETAIL_CHARS] + "...")
+
+
+def _ms_since(start: float) -> float:
+    return round((time.monotonic() - start) * 1000, 1)
