@@ -65,8 +65,7 @@ def _job(change: Change, lockfile: Lockfile, state: State) -> Job:
 def run_jobs(jobs: list[Job], env: Env, options: ApplyOptions) -> State:
     """Prepare every job on a pool, switch them in order; returns the final state."""
     state = load_state(env.state_dir)
-    if any(j.action != "create" or j.applied for j in jobs):
-        backup_targets(env.project_dir, env.state_dir, list(env.targets), state.serial)
+    backup_targets(env.project_dir, env.state_dir, list(env.targets), state.serial)
     with ThreadPoolExecutor(max(1, options.parallelism), thread_name_prefix="mcpstate-apply") as pool:
         futures = {j.server: pool.submit(prepare, j, env) for j in jobs}
         try:

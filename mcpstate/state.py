@@ -129,7 +129,11 @@ def save_state(state_dir: Path, state: State) -> State:
 
 def who() -> str:
     """user@host, for the journal and the lock."""
+    import getpass
     import socket
 
-    user = os.environ.get("USER") or os.environ.get("LOGNAME") or str(os.getuid())
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # a uid with no passwd entry (containers)
+        user = str(os.getuid())
     return f"{user}@{socket.gethostname()}"

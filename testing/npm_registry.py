@@ -16,38 +16,23 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from testing import catalogue
-from testing.artifacts import Artifact
 from testing.catalogue import NPM, Package
-from testing.httpbase import LocalServer, Reply
+from testing.httpbase import Reply
+from testing.registrybase import CatalogueServer
 
 
 def iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
-class NpmRegistry(LocalServer):
+class NpmRegistry(CatalogueServer):
     name = "npm registry"
-
-    def __init__(self, artifacts: dict[tuple[str, str, str], Artifact], now: datetime) -> None:
-        super().__init__()
-        self.artifacts, self.now = artifacts, now
-        self.tampered = self._catalogue_tampering()
-
-    @staticmethod
-    def _catalogue_tampering() -> set[tuple[str, str]]:
-        return {(pkg.name, r.version) for pkg in catalogue.packages(NPM) for r in pkg.releases if r.bad_integrity}
-
-    def reset(self) -> None:
-        super().reset()
-        self.tampered = self._catalogue_tampering()
+    source = NPM
 
     @property
     def url(self) -> str:
         """The registry URL, with the trailing slash npm expects."""
         return self.origin + "/"
-
-    def tamper(self, name: str, version: str, bad: bool = True) -> None:
-        (self.tampered.add if bad else self.tampered.discard)((name, version))
 
     def packument_path(self, name: str) -> str:
         return "/" + name

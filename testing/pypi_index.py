@@ -16,9 +16,9 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from testing import catalogue
-from testing.artifacts import Artifact
 from testing.catalogue import PYPI, Package
-from testing.httpbase import LocalServer, Reply
+from testing.httpbase import Reply
+from testing.registrybase import CatalogueServer
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 HTML_TYPE = "application/vnd.pypi.simple.v1+html"
@@ -29,29 +29,14 @@ def iso(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.000000Z")
 
 
-class PypiIndex(LocalServer):
+class PypiIndex(CatalogueServer):
     name = "pypi index"
-
-    def __init__(self, artifacts: dict[tuple[str, str, str], Artifact], now: datetime) -> None:
-        super().__init__()
-        self.artifacts, self.now = artifacts, now
-        self.tampered = self._catalogue_tampering()
-
-    @staticmethod
-    def _catalogue_tampering() -> set[tuple[str, str]]:
-        return {(pkg.name, r.version) for pkg in catalogue.packages(PYPI) for r in pkg.releases if r.bad_integrity}
-
-    def reset(self) -> None:
-        super().reset()
-        self.tampered = self._catalogue_tampering()
+    source = PYPI
 
     @property
     def url(self) -> str:
         """The index URL for pip's --index-url (PEP 503 root, trailing slash)."""
         return self.origin + "/simple/"
-
-    def tamper(self, name: str, version: str, bad: bool = True) -> None:
-        (self.tampered.add if bad else self.tampered.discard)((catalogue.package(PYPI, name).name, version))
 
     def project_path(self, name: str) -> str:
         return f"/simple/{catalogue.normalize_pypi(name)}/"
