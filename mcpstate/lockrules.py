@@ -37,11 +37,21 @@ REQUIRED = {"npm": ("package", "version"), "pypi": ("package", "version"),
 
 def check_lockfile(data: Mapping[str, Any]) -> Iterator[Problem]:
     servers = data.get("servers")
+    desktop = _has_client(data.get("targets"), "claude-desktop")
     if isinstance(servers, Mapping):
         for name, server in servers.items():
             if isinstance(server, Mapping) and server.get("source") in ALLOWED:
                 yield from check_server(("servers", name), server)
+                if desktop and server["source"] == "remote":
+                    yield (("servers", name, "source"), "claude-desktop (a target here) cannot launch "
+                           "a remote server; add it as a connector in Claude Desktop, or bridge it "
+                           "with a pinned npm server")
     yield from _check_targets(data.get("targets"))
+
+
+def _has_client(targets: Any, client: str) -> bool:
+    return isinstance(targets, list) and any(
+        isinstance(t, Mapping) and t.get("client") == client for t in targets)
 
 
 def check_server(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[Problem]:

@@ -116,6 +116,8 @@ def _test(job: Job, env: Env) -> None:
     try:
         job.launch = entry_launch(spec, job.store_path)
         live = resolved(job.launch, env.environ, job.server)
+        for target in env.targets:  # a client that cannot run this server fails it now, untouched
+            render_for(target.client, job.launch, env.environ, job.server)
     except McpStateError as e:
         raise StepFailed("testing", str(e)) from None
     _log(env, job, "testing")

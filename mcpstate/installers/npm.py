@@ -48,5 +48,5 @@ def bin_names(dest: Path, package: str) -> list[str]:
     return sorted(declared)
 
 
-def bin_path(dest: Path, name: str) -> Path:
-    return dest / "node_modules" / ".bin" / name
+def bin_path(entry: Path, name: str) -> Path:
+    return entry / "node_modules" / ".bin" / name

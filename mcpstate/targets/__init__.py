@@ -49,7 +49,7 @@ def render_for(client: str, launch: Launch, environ: Mapping[str, str], server: 
     client that expands nothing (claude-desktop)."""
     module = client_module(client)
     if getattr(module, "EXPANDS_VARIABLES", True):
-        style = module.reference
+        style = getattr(module, "reference_in", lambda _environ: module.reference)(environ)
         launch = Launch(command=rewrite(launch.command, style) if launch.command else None,
                         args=tuple(rewrite(a, style) for a in launch.args),
                         env={k: rewrite(v, style) for k, v in launch.env.items()},

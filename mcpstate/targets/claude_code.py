@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mcpstate.model import Launch
+from mcpstate.targets.entries import remote_entry, stdio_entry
 
 KEY = "mcpServers"
 EXPANDS_VARIABLES = True
@@ -16,11 +17,5 @@ def reference(name: str, default: str | None) -> str:
 
 def render_entry(launch: Launch) -> dict[str, Any]:
     if launch.url is not None:
-        entry: dict[str, Any] = {"type": launch.transport, "url": launch.url}
-        if launch.headers:
-            entry["headers"] = dict(launch.headers)
-        return entry
-    entry = {"command": launch.command, "args": list(launch.args)}
-    if launch.env:
-        entry["env"] = dict(launch.env)
-    return entry
+        return remote_entry(launch, type=launch.transport)
+    return stdio_entry(launch)
