@@ -79,6 +79,45 @@ def parse_journal(data: bytes, path: Path) -> JournalRead:
     return result
 
 
+ARCHIVE_GLOB = "journal-*.jsonl.gz"  # written by gc: journal-YYYYMMDD.jsonl.gz
+
+
+def archive_paths(state_dir: Path) -> list[Path]:
+    """gc's archives, oldest first (the date in the name sorts)."""
+    return sorted(Path(state_dir).glob(ARCHIVE_GLOB))
+
+
+def read_archive(path: Path) -> JournalRead:
+    """One archive's records; its lines are journal lines, CRCs and all."""
+    import gzip
+
+    try:
+        data = gzip.decompress(path.read_bytes())
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        raise StateError(f"{path}: cannot read the journal archive ({e})") from None
+    return parse_journal(data, path)
+
+
+def record_key(record: dict[str, Any]) -> tuple[Any, Any]:
+    """What identifies a journal line across the archives and journal.jsonl."""
+    return record.get("tx"), record.get("seq")
+
+
+def read_journal_all(state_dir: Path) -> JournalRead:
+    """Every record: the archives (oldest first), then journal.jsonl.
+
+    A gc interrupted between writing an archive and rewriting journal.jsonl leaves
+    those lines in both; each (tx, seq) is taken once, at its first (oldest) place."""
+    result, seen = JournalRead(), set()
+    for read in [*(read_archive(p) for p in archive_paths(state_dir)), read_journal(state_dir)]:
+        result.warnings += read.warnings
+        for record in read.records:
+            if record_key(record) not in seen:
+                seen.add(record_key(record))
+                result.records.append(record)
+    return result
+
+
 class Journal:
     """Appends records; each is on disk before `append` returns."""
 

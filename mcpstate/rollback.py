@@ -10,7 +10,7 @@ from typing import Any
 from mcpstate.applier import ApplyOptions, make_env, run_jobs
 from mcpstate.errors import McpStateError
 from mcpstate.history import find_revision
-from mcpstate.journal import open_journal, read_journal
+from mcpstate.journal import open_journal, read_journal_all
 from mcpstate.model import Lockfile, ServerSpec, TestSpec
 from mcpstate.recovery import recover
 from mcpstate.state import load_state, who
@@ -31,7 +31,7 @@ def rollback(project_dir: Path, state_dir: Path, lockfile: Lockfile, server: str
     try:
         recovered = recover(project_dir, state_dir, journal)
         state = load_state(state_dir)
-        record = find_revision(read_journal(state_dir).records, state, server, revision)
+        record = find_revision(read_journal_all(state_dir).records, state, server, revision)
         if record is None:
             known = "no earlier revision" if revision is None else f"no revision {revision}"
             raise McpStateError(f"{server}: {known} is recorded (see: mcpstate history {server})")

@@ -14,13 +14,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.history import history_rows
-    from mcpstate.journal import read_journal
+    from mcpstate.journal import read_journal_all
     from mcpstate.render.table import table
     from mcpstate.state import load_state
     from mcpstate.statedir import state_dir_of
 
     state_dir = state_dir_of(ctx)
-    records = read_journal(state_dir).records
+    records = read_journal_all(state_dir).records  # gc moves old lines to archives
     rows = history_rows(records, load_state(state_dir), args.name)
     if args.format == "json":
         ctx.out.json({"format_version": "1", "revisions": [r.to_json() for r in rows]})

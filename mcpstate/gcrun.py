@@ -1,0 +1,141 @@
+"""Running gc (DESIGN §10): gather the facts, select (mcpstate.gc, pure), and carry the
+selection out. Both halves run under the state lock, held by the caller."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import stat
+import uuid
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from mcpstate.errors import StoreError
+from mcpstate.fsutil import atomic_write
+from mcpstate.gc import Item, Policy, Selection, select
+from mcpstate.gcscan import find_roots, inventory, split_lines
+from mcpstate.journal import (JOURNAL_FILE, archive_paths, decode_line, open_journal, read_archive,
+                              read_journal, record_key)
+from mcpstate.state import load_state, who
+
+
+class OutsideStateDir(StoreError):
+    """A path to delete is not inside the state dir: refused, whatever the reason."""
+
+
+def collect(state_dir: Path, project_dir: Path, policy: Policy, now: float) -> Selection:
+    """What gc removes now, each item with its size. Changes nothing."""
+    records = read_journal(state_dir).records  # a corrupt journal stops gc before it decides
+    state = load_state(state_dir)
+    found = inventory(state_dir)
+    roots = find_roots(state_dir, project_dir, state, records, found.store)
+    selection = select(found, roots, policy, now)
+    return replace(selection, items=tuple(_sized(state_dir, item) for item in selection.items))
+
+
+def _sized(state_dir: Path, item: Item) -> Item:
+    return item if item.kind == "journal" else replace(item, bytes=size_of(Path(state_dir) / item.path))
+
+
+def size_of(path: Path) -> int:
+    """Bytes of the files and links under `path`; a link is never followed."""
+    st = os.lstat(path)
+    if not stat.S_ISDIR(st.st_mode):
+        return st.st_size
+    total = 0
+    for folder, dirs, files in os.walk(path):  # os.walk lists a linked folder, never enters it
+        for name in dirs + files:
+            st = os.lstat(os.path.join(folder, name))
+            total += 0 if stat.S_ISDIR(st.st_mode) else st.st_size
+    return total
+
+
+def execute(state_dir: Path, selection: Selection) -> None:
+    """Remove what `selection` lists, journaled as one transaction of op `gc`.
+
+    One `started` line listing every item, fsync'd before the first removal, then one
+    `committed` (or `failed`) line: not one line per item, because 1,000 fsyncs would
+    blow the 1 s budget and the list is the whole story; removal is idempotent, so after
+    a crash the next gc finishes whatever the `started` line lists and is still there."""
+    if not selection.items:
+        return
+    tx = uuid.uuid4().hex[:12]
+    listing = [{"kind": i.kind, "path": i.path, "bytes": i.bytes} for i in selection.items]
+    _note(state_dir, tx, "started", {"items": listing, "freed_bytes": selection.freed_bytes})
+    for item in selection.items:
+        try:
+            _carry_out(state_dir, item, selection)
+        except (OSError, StoreError) as e:
+            reason = str(e) if isinstance(e, StoreError) else f"{e.strerror or e}"
+            _note(state_dir, tx, "failed", {"path": item.path, "reason": reason})
+            if isinstance(e, StoreError):
+                raise
+            raise StoreError(f"{item.path}: cannot remove it ({reason}); the items listed before it "
+                             "are gone, run gc again once this is fixed") from None
+    _note(state_dir, tx, "committed", {"removed": len(selection.items), "freed_bytes": selection.freed_bytes})
+
+
+def _carry_out(state_dir: Path, item: Item, selection: Selection) -> None:
+    if item.kind == "journal":
+        archive_journal(state_dir, selection.journal_lines, selection.journal_archive)
+    else:
+        remove(state_dir, item.path)
+
+
+def _note(state_dir: Path, tx: str, event: str, detail: dict[str, Any]) -> None:
+    # Opened for each line: archiving replaces journal.jsonl, and a descriptor opened
+    # before that would append to the old file.
+    journal = open_journal(state_dir, who())
+    try:
+        journal.append(tx, "gc", None, event, detail=detail)
+    finally:
+        journal.close()
+
+
+def remove(state_dir: Path, rel: str) -> None:
+    """Delete `<state>/<rel>`: a link or file is unlinked, a folder removed by
+    shutil.rmtree, which unlinks the links inside rather than follow them."""
+    path = checked_path(state_dir, rel)
+    try:
+        if path.is_symlink() or not path.is_dir():
+            path.unlink()
+        else:
+            shutil.rmtree(path)
+    except FileNotFoundError:
+        return  # gone already (a crash after removing it, before `committed`): the goal state
+
+
+def checked_path(state_dir: Path, rel: str) -> Path:
+    """`<state>/<rel>`, refused unless it lies inside the state dir once its folder is
+    resolved (the item itself is never followed). The selection only ever names such
+    paths, so a refusal means a bug or a state dir changed under gc: stop, loudly."""
+    parts = PurePosixPath(rel).parts
+    path = Path(state_dir) / rel
+    root = os.path.realpath(state_dir)
+    where = os.path.join(os.path.realpath(path.parent), path.name)
+    if len(parts) < 2 or ".." in parts or parts[0] == "/" or os.path.commonpath([root, where]) != root:
+        raise OutsideStateDir(f"refusing to delete {path}: it resolves to {where}, outside the state "
+                              f"dir {root}; gc stopped here and deletes nothing outside the state dir")
+    return path
+
+
+def archive_journal(state_dir: Path, count: int, name: str) -> None:
+    """Move the first `count` lines of journal.jsonl into the archive `name`.
+
+    The archive is written (atomically, fsync'd) before journal.jsonl is replaced without
+    those lines: a crash in between leaves them in both places, never in neither.
+    read_journal_all then takes each (tx, seq) once, and the next gc moves them again
+    without writing a line any archive already holds, so archives never repeat a line."""
+    journal, archive = Path(state_dir) / JOURNAL_FILE, Path(state_dir) / name
+    lines = split_lines(journal.read_bytes())
+    archived = {record_key(r) for path in archive_paths(state_dir) for r in read_archive(path).records}
+    fresh = []
+    for line in lines[:count]:
+        record = decode_line(line.decode("utf-8", "replace").rstrip("\n"))
+        if record is not None and record_key(record) not in archived:
+            fresh.append(line)
+    old = gzip.decompress(archive.read_bytes()) if archive.exists() else b""
+    atomic_write(archive, gzip.compress(old + b"".join(fresh), mtime=0), mode=0o600)
+    atomic_write(journal, b"".join(lines[count:]), mode=0o600)

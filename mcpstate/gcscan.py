@@ -1,0 +1,226 @@
+"""The facts gc decides on (DESIGN §10): what lies in the state dir, and what is live:
+the state's current and previous revisions, entries an open transaction staged, entries
+a target file launches, entries a running process uses. Reads only."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from mcpstate.errors import StoreError
+from mcpstate.gc import Found, Inventory, JournalLine, Roots, StoreEntry, iso_time
+from mcpstate.journal import JOURNAL_FILE, decode_line, open_transactions
+from mcpstate.model import State
+from mcpstate.store import MARKER, entry_dirname
+
+Why = dict[str, list[str]]
+
+
+def inventory(state_dir: Path) -> Inventory:
+    """Everything gc may remove. Never follows a symlink: a link is an item, not a folder."""
+    reports = (f for f in children(state_dir, "reports") if f.path.endswith(".json"))
+    return Inventory(store=tuple(store_entries(state_dir)), staging=tuple(staging_dirs(state_dir)),
+                     txn=tuple(children(state_dir, "txn")), reports=tuple(reports),
+                     backups=tuple(children(state_dir, "backups")), journal=tuple(journal_lines(state_dir)))
+
+
+def own_folder(state_dir: Path, rel: str) -> Path | None:
+    """`<state>/<rel>` when it is a real folder inside the state dir; None when absent.
+
+    A symlink to elsewhere (a store moved to a bigger disk, say) is refused: gc deletes
+    only inside the state dir, and would otherwise delete whatever the link points at."""
+    path = Path(state_dir) / rel
+    if not os.path.lexists(path):
+        return None
+    if path.is_symlink() or not path.is_dir():
+        raise StoreError(f"{path} is not a folder but a link or a file; gc deletes only inside "
+                         f"{state_dir} and will not follow it. Move it away, then run gc again")
+    return path
+
+
+def children(state_dir: Path, rel: str) -> Iterator[Found]:
+    folder = own_folder(state_dir, rel)
+    if folder is None:
+        return
+    with os.scandir(folder) as it:
+        for child in it:
+            yield Found(f"{rel}/{child.name}", child.stat(follow_symlinks=False).st_mtime)
+
+
+def staging_dirs(state_dir: Path) -> Iterator[Found]:
+    """Each install folder with the newest mtime found in it: an install writes deep
+    down (node_modules/...), which leaves the folder's own mtime behind."""
+    for found in children(state_dir, "staging"):
+        newest = found.mtime
+        for folder, dirs, files in os.walk(Path(state_dir) / found.path):
+            newest = max([newest, *(_mtime(os.path.join(folder, name)) for name in dirs + files)])
+        yield Found(found.path, newest)
+
+
+def _mtime(path: str) -> float:
+    try:
+        return os.lstat(path).st_mtime
+    except FileNotFoundError:
+        return float("inf")  # removed while we looked: someone is at work in there, keep it
+
+
+def store_entries(state_dir: Path) -> Iterator[StoreEntry]:
+    for source in children(state_dir, "store"):
+        path = Path(state_dir) / source.path
+        if path.is_file() and not path.is_symlink():
+            continue  # not something mcpstate makes: left alone
+        for found in children(state_dir, source.path):  # refuses a source folder that is a link
+            yield _entry(Path(state_dir) / found.path, found, source.path.split("/")[1])
+
+
+def _entry(path: Path, found: Found, source: str) -> StoreEntry:
+    name = found.path.rsplit("/", 1)[-1]
+    package = f"{source}/{name.rpartition('@')[0] or name}"
+    if path.is_symlink() or not path.is_dir():  # mcpstate makes folders only: a stray
+        return StoreEntry(found.path, package, found.mtime, intact=False)
+    marker = path / MARKER
+    if not marker.is_file():
+        return StoreEntry(found.path, package, found.mtime, intact=False)
+    return StoreEntry(found.path, package, _created(marker, found.mtime), intact=True)
+
+
+def _created(marker: Path, fallback: float) -> float:
+    """The marker's `created`; the folder's mtime for a marker without a readable one
+    (the entry is still intact: store.is_intact asks only that the marker exists)."""
+    try:
+        doc = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        return fallback
+    created = iso_time(doc.get("created")) if isinstance(doc, dict) else float("inf")
+    return created if created != float("inf") else fallback
+
+
+def journal_lines(state_dir: Path) -> Iterator[JournalLine]:
+    """journal.jsonl line by line, as the archiver will split it (read_journal has
+    already refused a corrupt journal)."""
+    try:
+        data = (Path(state_dir) / JOURNAL_FILE).read_bytes()
+    except FileNotFoundError:
+        return
+    for line in split_lines(data):
+        yield JournalLine(decode_line(line.decode("utf-8", "replace").rstrip("\n")), len(line))
+
+
+def split_lines(data: bytes) -> list[bytes]:
+    """Lines with their newline, split on newline only, as the journal writes them."""
+    lines = [line + b"\n" for line in data.split(b"\n")]
+    lines[-1] = lines[-1][:-1]  # what follows the last newline: a torn line, or nothing
+    return lines if lines[-1] else lines[:-1]
+
+
+def find_roots(state_dir: Path, project_dir: Path, state: State, records: list[dict[str, Any]],
+               entries: Iterable[StoreEntry]) -> Roots:
+    """Every live store entry with why, and the open transactions."""
+    open_txs = frozenset(t.tx for t in open_transactions(records).values())
+    prefixes = store_prefixes(state_dir)
+    why: Why = defaultdict(list)
+    _state_roots(why, state, prefixes)
+    _staged_roots(why, records, open_txs, prefixes)
+    _target_roots(why, project_dir, state, prefixes)
+    known = {e.path for e in entries}
+    for rel, reasons in process_roots(prefixes, known).items():
+        why[rel] += reasons
+    return Roots({rel: tuple(reasons) for rel, reasons in why.items() if rel in known}, open_txs)
+
+
+def store_prefixes(state_dir: Path) -> tuple[str, ...]:
+    """`<state>/store` as written and resolved: a path may reach it either way."""
+    store = os.path.abspath(Path(state_dir) / "store")
+    return tuple(dict.fromkeys((store, os.path.realpath(store))))
+
+
+def entry_of(path: str, prefixes: tuple[str, ...], cwd: str | None = None) -> str | None:
+    """The store entry (`store/<source>/<dir>`) holding `path`, as written or resolved."""
+    if not os.path.isabs(path):
+        if cwd is None:
+            return None
+        path = os.path.join(cwd, path)
+    for candidate in (os.path.normpath(path), os.path.realpath(path)):
+        for prefix in prefixes:
+            parts = candidate[len(prefix) + 1:].split(os.sep) if candidate.startswith(prefix + os.sep) else []
+            if len(parts) >= 2 and parts[0] and parts[1]:
+                return f"store/{parts[0]}/{parts[1]}"
+    return None
+
+
+def _state_roots(why: Why, state: State, prefixes: tuple[str, ...]) -> None:
+    for name, server in state.servers.items():
+        current = {"source": server.source, "package": server.package, "version": server.version,
+                   "store_path": server.store_path, "revision": server.revision}
+        _add_record(why, current, f"current revision ({server.revision}) of {name}", prefixes)
+        if server.previous:
+            revision = server.previous.get("revision")
+            _add_record(why, server.previous, f"previous revision ({revision}) of {name}", prefixes)
+
+
+def _add_record(why: Why, record: Mapping[str, Any], reason: str, prefixes: tuple[str, ...]) -> None:
+    """By store_path, and by source+package+version too: a state dir moved since the
+    apply still protects its entries, though the recorded absolute paths are stale."""
+    rels = {entry_of(str(record["store_path"]), prefixes) if record.get("store_path") else None}
+    if record.get("package") and record.get("version") and record.get("source") in ("npm", "pypi"):
+        rels.add(f"store/{record['source']}/{entry_dirname(record['package'], record['version'])}")
+    for rel in sorted(r for r in rels if r):
+        why[rel].append(reason)
+
+
+def _staged_roots(why: Why, records: Iterable[dict[str, Any]], open_txs: frozenset[str],
+                  prefixes: tuple[str, ...]) -> None:
+    """An interrupted apply may have swapped its staged entry in: until the next apply
+    recovers it, a target may launch that entry."""
+    for r in records:
+        if r.get("tx") in open_txs and r.get("event") == "staged":
+            rel = entry_of(str((r.get("detail") or {}).get("store_path", "")), prefixes)
+            if rel:
+                why[rel].append(f"staged by open transaction {r['tx']}")
+
+
+def _target_roots(why: Why, project_dir: Path, state: State, prefixes: tuple[str, ...]) -> None:
+    """A target file that launches an entry (a hand edit, an entry restored from a
+    backup) makes it live for the next client start, whatever the state says."""
+    pattern = re.compile("|".join(re.escape(p) for p in prefixes) + r"/([^/\"\\\s]+)/([^/\"\\\s]+)")
+    for target in state.targets:
+        file = Path(target).expanduser()
+        file = file if file.is_absolute() else project_dir / file
+        try:
+            text = file.read_text(encoding="utf-8", errors="replace")
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise StoreError(f"{file}: cannot read it to see which store entries it launches "
+                             f"({e.strerror}); gc removed nothing") from None
+        for match in pattern.finditer(text):
+            why[f"store/{match[1]}/{match[2]}"].append(f"launched by {target}")
+
+
+def process_roots(prefixes: tuple[str, ...], known: set[str]) -> Why:
+    """Entries a running process uses: its executable, a command-line argument or its
+    working directory inside the entry (a client that has not restarted since an
+    upgrade still runs the old entry)."""
+    import psutil
+
+    found: Why = defaultdict(list)
+    # ad_value=None: what a process does not let us read (AccessDenied) is skipped, not
+    # fatal; one that exits meanwhile is dropped by process_iter itself.
+    for proc in psutil.process_iter(["pid", "name", "exe", "cmdline", "cwd"], ad_value=None):
+        for rel in sorted(_paths_used(proc.info, prefixes) & known):
+            found[rel].append(f"used by pid {proc.info['pid']} ({proc.info['name']})")
+    return found
+
+
+def _paths_used(info: Mapping[str, Any], prefixes: tuple[str, ...]) -> set[str]:
+    cwd = info.get("cwd")
+    candidates = [info.get("exe"), cwd]
+    for arg in info.get("cmdline") or ():
+        candidates += [arg, arg.partition("=")[2]]  # --config=/path counts too
+    rels = {entry_of(c, prefixes, cwd) for c in candidates if c and os.sep in c}
+    return {r for r in rels if r}

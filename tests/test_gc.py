@@ -1,0 +1,455 @@
+"""gc (DESIGN §10): the pure selection as tables, the file-level rules on a synthetic
+state dir (CLI in-process), and the whole loop against the fixture world."""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mcpstate.gc import (DAY_S, Found, Inventory, JournalLine, Policy, Roots, StoreEntry, archive_name,
+                         journal_cut, select)
+from mcpstate.gcrun import OutsideStateDir, checked_path
+from mcpstate.journal import encode_record, read_journal, read_journal_all
+from mcpstate.model import Retention
+from tests.helpers import run_cli
+
+NOW = 1_800_000_000.0
+
+
+# --- the pure selection ---------------------------------------------------------------
+
+def entry(package: str, version: str, age_days: float, intact: bool = True) -> StoreEntry:
+    return StoreEntry(f"store/npm/{package}@{version}", f"npm/{package}", NOW - age_days * DAY_S, intact)
+
+
+def removed(inv: Inventory, roots: Roots = Roots(), **policy: Any) -> list[str]:
+    return [i.path for i in select(inv, roots, Policy(**policy), NOW).items]
+
+
+V = [entry("a", f"1.{n}.0", 10 - n) for n in range(6)]  # 1.5.0 is the newest
+
+
+@pytest.mark.parametrize("keep, root_versions, gone", [
+    (2, [], ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]),
+    (2, ["1.5.0", "1.4.0"], ["1.0.0", "1.1.0", "1.2.0", "1.3.0"]),  # roots among the newest
+    (2, ["1.0.0"], ["1.1.0", "1.2.0", "1.3.0"]),                    # an old root stays beyond the count
+    (0, ["1.5.0", "1.1.0"], ["1.0.0", "1.2.0", "1.3.0", "1.4.0"]),  # --keep 0: only the roots
+    (9, [], []),
+])
+def test_keep_counts_the_newest_of_a_package_and_roots_always_stay(keep: int, root_versions: list[str],
+                                                                   gone: list[str]) -> None:
+    roots = Roots({f"store/npm/a@{v}": ("current revision (1) of app",) for v in root_versions})
+    assert removed(Inventory(store=tuple(V)), roots, keep_versions=keep) == [f"store/npm/a@{v}" for v in gone]
+
+
+def test_age_removes_even_the_newest_but_never_a_root_and_packages_count_apart() -> None:
+    inv = Inventory(store=(entry("a", "1.0.0", 40), entry("a", "2.0.0", 31), entry("b", "1.0.0", 1),
+                           entry("b", "0.9.0", 2), entry("a", "3.0.0", 50)))
+    roots = Roots({"store/npm/a@3.0.0": ("previous revision (2) of app",)})
+    assert removed(inv, roots, keep_versions=2, max_age_s=30 * DAY_S) == ["store/npm/a@1.0.0", "store/npm/a@2.0.0"]
+    kept = select(inv, roots, Policy(), NOW).kept_roots
+    assert [(k.path, k.reason) for k in kept] == [("store/npm/a@3.0.0", "previous revision (2) of app")]
+
+
+def test_an_incomplete_install_goes_and_does_not_count_but_a_root_one_stays() -> None:
+    inv = Inventory(store=(entry("a", "9.0.0", 0, intact=False), entry("a", "1.0.0", 3),
+                           entry("a", "8.0.0", 0, intact=False)))
+    roots = Roots({"store/npm/a@8.0.0": ("used by pid 7 (node)",)})
+    items = select(inv, roots, Policy(keep_versions=1), NOW).items
+    assert [(i.path, i.reason) for i in items] == [("store/npm/a@9.0.0", "incomplete install (no intact marker)")]
+
+
+def test_staging_txn_reports_and_backups() -> None:
+    inv = Inventory(
+        staging=(Found("staging/old", NOW - 61), Found("staging/busy", NOW - 5)),
+        txn=(Found("txn/aaa", NOW - DAY_S), Found("txn/bbb", NOW - DAY_S)),
+        reports=(Found("reports/x-1.json", NOW - 31 * DAY_S), Found("reports/y-1.json", NOW - 29 * DAY_S)),
+        backups=tuple(Found(f"backups/{t}.{n}.json", NOW)
+                      for t in (".mcp.json", ".cursor+mcp.json") for n in (9, 10, 2))
+        + (Found("backups/notes.txt", 0),))
+    sel = select(inv, Roots(open_txs=frozenset({"bbb"})), Policy(backups=2), NOW)
+    assert [i.path for i in sel.items] == ["staging/old", "txn/aaa", "reports/x-1.json",
+                                           "backups/.cursor+mcp.json.2.json", "backups/.mcp.json.2.json"]
+    assert [(k.kind, k.path) for k in sel.kept_roots] == [("staging", "staging/busy"), ("txn", "txn/bbb")]
+
+
+def rec(ts_days_ago: float, tx: str = "t") -> dict[str, Any]:
+    ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(NOW - ts_days_ago * DAY_S))
+    return {"seq": 1, "ts": ts, "tx": tx}
+
+
+@pytest.mark.parametrize("ages, open_txs, cut", [
+    ([400, 399, 10, 400], set(), 2),        # a prefix only: the old line after a young one stays
+    ([400, 400, 400], set(), 2),            # never the last line: seq continues from it
+    ([400, 400, 400, 1], {"open"}, 1),      # stops at an open transaction's line
+    ([400, None, 400, 1], set(), 3),        # a blank line moves with its neighbours
+    ([1, 400], set(), 0),
+])
+def test_journal_cut(ages: list[float | None], open_txs: set[str], cut: int) -> None:
+    records = [None if a is None else rec(a, "open" if i == 1 else f"t{i}") for i, a in enumerate(ages)]
+    assert journal_cut(records, NOW - 365 * DAY_S, frozenset(open_txs)) == cut
+    assert journal_cut([{"seq": 1}, rec(400)], NOW, frozenset()) == 0  # no readable ts: kept
+
+
+def test_journal_item_and_policy_overrides() -> None:
+    lines = tuple(JournalLine(rec(a), 100 + i) for i, a in enumerate([500, 400, 1]))
+    sel = select(Inventory(journal=lines), Roots(), Policy(), NOW)
+    assert sel.journal_lines == 2 and sel.journal_archive == archive_name(NOW) == "journal-20270115.jsonl.gz"
+    assert [i.to_json() for i in sel.items] == [{
+        "kind": "journal", "path": "journal.jsonl", "bytes": 201,
+        "reason": "2 lines older than 365 days moved to journal-20270115.jsonl.gz"}]
+    assert Policy.of(Retention(), 5, 60.0) == Policy(5, 60.0, 30 * DAY_S, 365 * DAY_S, 10)
+    assert Policy.of(Retention(keep_versions=7, max_age_days=2)) == Policy(7, 2 * DAY_S)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from("abc"), st.integers(0, 30), st.floats(0, 60), st.booleans()),
+                unique_by=lambda t: (t[0], t[1])),
+       st.sets(st.integers(0, 30)), st.integers(0, 5), st.randoms())
+def test_roots_never_go_and_the_newest_young_stay_in_any_order(found: list[Any], root_ids: set[int], keep: int,
+                                                               rnd: random.Random) -> None:
+    entries = [entry(p, f"{v}.0.0", age, ok) for p, v, age, ok in found]
+    roots = Roots({e.path: ("root",) for e in entries if int(e.path.rsplit("@")[-1].split(".")[0]) in root_ids})
+    policy = Policy(keep_versions=keep, max_age_s=30 * DAY_S)
+    gone = set(removed(Inventory(store=tuple(entries)), roots, keep_versions=keep, max_age_s=30 * DAY_S))
+    assert not gone & set(roots.store)
+    for package in "abc":
+        intact = sorted((e for e in entries if e.package == f"npm/{package}" and e.intact),
+                        key=lambda e: (e.created, e.path), reverse=True)
+        assert not {e.path for e in intact[:keep] if NOW - e.created <= policy.max_age_s} & gone
+    rnd.shuffle(entries)
+    assert select(Inventory(store=tuple(entries)), roots, policy, NOW) == select(
+        Inventory(store=tuple(sorted(entries, key=lambda e: e.path))), roots, policy, NOW)
+
+
+# --- files: a synthetic state dir, the CLI in-process --------------------------------
+
+def make_entry(state: Path, dirname: str, created: str | None = "2026-01-01T00:00:00.000Z",
+               marker: bool = True) -> Path:
+    path = state / "store" / "npm" / dirname
+    (path / "lib").mkdir(parents=True)
+    (path / "lib" / "index.js").write_text("x" * 100)
+    if marker:
+        (path / ".mcpstate-intact").write_text(json.dumps({"created": created} if created else {}))
+    return path
+
+
+def tree_hash(folder: Path) -> str:
+    """Every path below `folder`, with file bytes and link targets: links never followed."""
+    digest = hashlib.sha256()
+    for root, dirs, files in sorted(os.walk(folder)):
+        for name in sorted(dirs + files):
+            path = Path(root) / name
+            data = os.readlink(path).encode() if path.is_symlink() else path.read_bytes() if path.is_file() else b"/"
+            digest.update(f"{path.relative_to(folder)}\0".encode() + hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def gc_json(capsys: pytest.CaptureFixture[str], project: Path, *args: str) -> dict[str, Any]:
+    result = run_cli(capsys, project, "gc", "--format", "json", *args)
+    assert result.code == 0, result.err
+    doc = json.loads(result.out)
+    validate_schema(doc)
+    return doc  # type: ignore[no-any-return]
+
+
+def validate_schema(doc: dict[str, Any]) -> None:
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[1] / "mcpstate/schemas/gc.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(doc)
+
+
+def test_links_inside_entries_are_removed_never_followed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    outside = tmp_path / "outside"
+    (outside / "dir").mkdir(parents=True)
+    sentinels = [outside / "sentinel.txt", outside / "dir" / "kept.txt"]
+    for s in sentinels:
+        s.write_text("must survive")
+    state = tmp_path / "p" / ".mcpstate"
+    old = make_entry(state, "x@1.0.0", "2025-01-01T00:00:00.000Z")
+    (old / "file-link").symlink_to(sentinels[0])
+    (old / "lib" / "dir-link").symlink_to(outside / "dir")
+    (state / "store" / "npm" / "x@0.1.0").symlink_to(outside)  # an "entry" that is a link
+    make_entry(state, "x@2.0.0", marker=False)
+    doc = gc_json(capsys, tmp_path / "p", "--keep", "0")
+    assert [(i["path"], i["bytes"] > 0) for i in doc["items"]] == [
+        ("store/npm/x@0.1.0", True), ("store/npm/x@1.0.0", True), ("store/npm/x@2.0.0", True)]
+    assert not os.listdir(state / "store" / "npm")
+    assert all(s.read_text() == "must survive" for s in sentinels) and (outside / "dir").is_dir()
+
+
+def test_a_store_folder_linked_elsewhere_is_refused_and_checked_path_refuses_escapes(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    make_entry(elsewhere, "x@1.0.0")
+    state = tmp_path / "p" / ".mcpstate"
+    (state / "store").mkdir(parents=True)
+    (state / "store" / "npm").symlink_to(elsewhere / "store" / "npm")
+    result = run_cli(capsys, tmp_path / "p", "gc", "--keep", "0")
+    assert result.code == 1 and "will not follow it" in result.err
+    assert (elsewhere / "store" / "npm" / "x@1.0.0" / "lib" / "index.js").exists()
+    for rel in ("store/npm/x@1.0.0", "store/../../elsewhere/store", "store", "/etc/passwd"):
+        with pytest.raises(OutsideStateDir, match="refusing to delete"):
+            checked_path(state, rel)
+    assert checked_path(state, "reports/r.json") == state / "reports" / "r.json"
+
+
+def test_no_state_dir_no_lockfile_and_a_broken_lockfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    result = run_cli(capsys, tmp_path, "gc")
+    assert (result.code, result.out) == (0, "Nothing to collect.\n") and not (tmp_path / ".mcpstate").exists()
+    state = tmp_path / ".mcpstate"
+    for n in range(5):  # no lockfile: the default keep_versions, 3
+        make_entry(state, f"x@1.{n}.0", f"2026-11-0{n + 1}T00:00:00.000Z")
+    text = run_cli(capsys, tmp_path, "gc", "--dry-run", "--older-than", "10000d")
+    assert "Would remove 2 items:" in text.out and "store/npm/x@1.0.0" in text.out
+    assert "Would free 278 B." in text.out  # 100 + a 39-byte marker each
+    (tmp_path / "mcpstate.lock.yaml").write_text("version: 1\nretention: {keep_versions: 2, typo: 1}\nservers: {}\n")
+    assert run_cli(capsys, tmp_path, "gc").code == 1 and len(os.listdir(state / "store" / "npm")) == 5
+
+
+def test_created_falls_back_to_the_folder_mtime(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / ".mcpstate"
+    make_entry(state, "x@2.0.0", created=None)
+    make_entry(state, "x@1.0.0", created="2020-01-01T00:00:00.000Z")
+    then = time.time() - 400 * DAY_S
+    os.utime(state / "store/npm/x@2.0.0", (then, then))
+    for args, gone in ((["--keep", "1", "--older-than", "10000d"], ["1.0.0"]),
+                       (["--keep", "5", "--older-than", "500d"], ["1.0.0"]),
+                       (["--keep", "5", "--older-than", "300d"], ["1.0.0", "2.0.0"])):
+        doc = gc_json(capsys, tmp_path, "--dry-run", *args)
+        assert [i["path"] for i in doc["items"]] == [f"store/npm/x@{v}" for v in gone]
+
+
+def test_staging_reports_backups_and_txn_on_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state, old = tmp_path / ".mcpstate", time.time() - 40 * DAY_S
+    for rel in ("staging/dead/node_modules/a.js", "staging/busy/node_modules/deep/b.js", "reports/a-1.json",
+                "reports/b-1.json", "txn/closedtx/manifest.json", *(f"backups/.mcp.json.{n}.json" for n in range(12))):
+        (state / rel).parent.mkdir(parents=True, exist_ok=True)
+        (state / rel).write_text("{}")
+    for rel in ("staging/dead", "staging/dead/node_modules", "staging/dead/node_modules/a.js", "staging/busy",
+                "staging/busy/node_modules", "reports/a-1.json"):
+        os.utime(state / rel, (old, old))  # busy/node_modules/deep is fresh: an install writing deep down
+    text = run_cli(capsys, tmp_path, "gc", "--dry-run", "-v").out
+    assert "Would remove 5 items:" in text and "Kept 1 live item:" in text
+    assert "staging/busy  modified in the last minute: maybe a live install" in text
+    doc = gc_json(capsys, tmp_path)
+    assert [i["path"] for i in doc["items"]] == ["staging/dead", "txn/closedtx", "reports/a-1.json",
+                                                 "backups/.mcp.json.0.json", "backups/.mcp.json.1.json"]
+    assert [k["path"] for k in doc["kept_roots"]] == ["staging/busy"]
+    assert sorted(os.listdir(state / "staging")) == ["busy"] and len(os.listdir(state / "backups")) == 10
+
+
+def iso_ago(days: float) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(time.time() - days * DAY_S))
+
+
+def journal_with(state: Path, ages_days: list[float]) -> list[bytes]:
+    state.mkdir(parents=True, exist_ok=True)
+    lines = [encode_record({"seq": n + 1, "ts": iso_ago(age), "tx": f"t{n}", "op": "apply", "server": "app",
+                            "event": "failed", "from": None, "to": "1.0.0", "detail": {"reason": f"r{n}"},
+                            "who": "me"}) for n, age in enumerate(ages_days)]
+    (state / "journal.jsonl").write_bytes(b"".join(lines))
+    return lines
+
+
+def test_an_archive_interrupted_before_the_rewrite_never_loses_or_repeats_a_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    state = tmp_path / ".mcpstate"
+    lines = journal_with(state, [500, 450, 400, 1])
+    # what a crash between writing the archive and replacing journal.jsonl leaves
+    (state / "journal-20260101.jsonl.gz").write_bytes(gzip.compress(b"".join(lines[:2])))
+    assert [r["seq"] for r in read_journal_all(state).records] == [1, 2, 3, 4]
+    history = run_cli(capsys, tmp_path, "history", "app", "--format", "json")
+    assert [r["description"] for r in json.loads(history.out)["revisions"]] == [f"Failed r{n}" for n in range(4)]
+    doc = gc_json(capsys, tmp_path)
+    archive = doc["items"][0]["reason"].rsplit(" ", 1)[-1]
+    assert gzip.decompress((state / archive).read_bytes()) == lines[2]  # the two already archived: not again
+    assert [r["seq"] for r in read_journal_all(state).records][:4] == [1, 2, 3, 4]
+    assert read_journal(state).records[0]["seq"] == 4  # and then gc's own started/committed lines
+    assert [r["event"] for r in read_journal(state).records[1:]] == ["started", "committed"]
+
+
+def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    state = tmp_path / ".mcpstate"
+    make_entry(state, "x@1.0.0", "2026-01-01T00:00:00.000Z")
+    make_entry(state, "x@2.0.0", "2026-01-02T00:00:00.000Z")
+
+    def refuse(path: Any, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("mcpstate.gcrun.shutil.rmtree", refuse)
+    result = run_cli(capsys, tmp_path, "gc", "--keep", "0")
+    assert result.code == 1 and "store/npm/x@1.0.0: cannot remove it (Permission denied)" in result.err
+    events = [(r["event"], r["detail"].get("path")) for r in read_journal(state).records]
+    assert events == [("started", None), ("failed", "store/npm/x@1.0.0")]
+    assert len(os.listdir(state / "store" / "npm")) == 2
+
+
+def test_process_detection_reads_exe_args_and_cwd_and_skips_what_it_cannot(tmp_path: Path) -> None:
+    from mcpstate.gcscan import _paths_used, process_roots, store_prefixes
+
+    state = tmp_path / ".mcpstate"
+    first, second = make_entry(state, "x@1.0.0"), make_entry(state, "x@2.0.0")
+    prefixes = store_prefixes(state)
+    (tmp_path / "link").symlink_to(second)
+    info = {"exe": None, "cwd": None, "cmdline": ["node", f"--x={first}/lib/index.js", str(tmp_path / "link")]}
+    assert _paths_used(info, prefixes) == {"store/npm/x@1.0.0", "store/npm/x@2.0.0"}
+    assert _paths_used({"exe": None, "cwd": None, "cmdline": None}, prefixes) == set()  # AccessDenied
+    sleeper = subprocess.Popen(["sleep", "60"], cwd=first / "lib")
+    try:
+        found = process_roots(prefixes, {"store/npm/x@1.0.0", "store/npm/x@2.0.0"})
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    assert found == {"store/npm/x@1.0.0": [f"used by pid {sleeper.pid} (sleep)"]}
+
+
+# --- the whole loop against the fixture world ---------------------------------------
+
+SIX = ["healthy", "add_tool", "remove_tool", "change_schema", "legacy_only", "chatty"]
+
+
+def apply_in_turn(project: Any, behaviours: list[str]) -> Path:
+    from tests.applyhelp import lockfile
+
+    for behaviour in behaviours:
+        project.write_lockfile(lockfile(npm=behaviour, on_breaking="warn"))
+        project.run("apply", "--auto-approve", check=True)
+    return project.path / ".mcpstate"  # type: ignore[no-any-return]
+
+
+def entry_rel(behaviour: str) -> str:
+    from mcpstate.store import entry_dirname
+    from testing.catalogue import NPM_SERVER, NPM_VERSIONS
+
+    return f"store/npm/{entry_dirname(NPM_SERVER, NPM_VERSIONS[behaviour])}"
+
+
+def gc_run(project: Any, *args: str) -> dict[str, Any]:
+    doc = json.loads(project.run("gc", "--format", "json", *args, check=True).stdout)
+    validate_schema(doc)
+    return doc  # type: ignore[no-any-return]
+
+
+def revisions(project: Any) -> list[tuple[int, str, str]]:
+    rows = json.loads(project.run("history", "app", "--format", "json", check=True).stdout)["revisions"]
+    return [(r["revision"], r["version"], r["status"]) for r in rows]
+
+
+@pytest.mark.slow
+def test_keep_2_after_six_versions_and_dry_run_lists_exactly_the_same(project: Any) -> None:
+    state = apply_in_turn(project, SIX)
+    before = tree_hash(state)
+    dry = gc_run(project, "--keep", "2", "--dry-run")
+    assert tree_hash(state) == before  # removed nothing, wrote nothing
+    real = gc_run(project, "--keep", "2")
+    assert dry == {**real, "dry_run": True}
+    assert [(i["kind"], i["path"]) for i in real["items"]] == [("store", entry_rel(b)) for b in SIX[:4]]
+    assert all(i["bytes"] > 10_000 for i in real["items"])
+    assert real["freed_bytes"] == sum(i["bytes"] for i in real["items"])
+    assert [(k["path"], k["reason"]) for k in real["kept_roots"]] == [  # by path: 2.1.0, then 2.2.0
+        (entry_rel("legacy_only"), "previous revision (5) of app"),
+        (entry_rel("chatty"), "current revision (6) of app; launched by .mcp.json")]
+    assert sorted(f"store/npm/{name}" for name in os.listdir(state / "store" / "npm")) == [
+        entry_rel("legacy_only"), entry_rel("chatty")]
+    gc_lines = [r for r in read_journal(state).records if r["op"] == "gc"]
+    assert [r["event"] for r in gc_lines] == ["started", "committed"]
+    assert [i["path"] for i in gc_lines[0]["detail"]["items"]] == [entry_rel(b) for b in SIX[:4]]
+    assert len(revisions(project)) == 6
+    project.run("plan", "--detailed-exitcode", check=0)  # what is live was not touched
+    assert gc_run(project, "--keep", "2")["items"] == []
+
+
+@pytest.mark.slow
+def test_a_server_process_running_from_an_old_entry_keeps_it_until_it_exits(project: Any) -> None:
+    from testing.catalogue import NPM_SERVER_BIN
+    from testing.stdio import StdioPeer
+
+    state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
+    old = state / entry_rel("healthy")
+    # a client that has not restarted since the upgrade still runs the old entry's bin
+    with StdioPeer([str(old / "node_modules" / ".bin" / NPM_SERVER_BIN)], env=project.env) as peer:
+        answer = peer.request({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}})
+        assert "result" in answer
+        live = gc_run(project, "--keep", "0")
+        assert live["items"] == [] and old.is_dir()
+        reasons = {k["path"]: k["reason"] for k in live["kept_roots"]}
+        assert reasons[entry_rel("healthy")] == f"used by pid {peer.proc.pid} (node)"
+    done = gc_run(project, "--keep", "0")
+    assert [i["path"] for i in done["items"]] == [entry_rel("healthy")] and not old.exists()
+
+
+@pytest.mark.slow
+def test_rollback_works_after_gc_and_reinstalls_a_revision_gc_collected(project: Any) -> None:
+    from tests.applyhelp import probe_entry, read_json
+
+    state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
+    assert [i["path"] for i in gc_run(project, "--keep", "1")["items"]] == [entry_rel("healthy")]
+    project.run("rollback", "app", check=True)  # to revision 2: the previous, a root, still there
+    assert gc_run(project, "--keep", "1")["items"] == []  # now 2 is current and 3 previous
+    project.run("rollback", "app", "1", check=True)  # its entry is gone: installed again
+    assert (state / entry_rel("healthy") / ".mcpstate-intact").is_file()
+    entry = read_json(project.path / ".mcp.json")["mcpServers"]["app"]
+    assert "@1.0.0/" in entry["command"] and probe_entry(entry).passed
+    assert [r[1:] for r in revisions(project)][-1] == ("1.0.0", "deployed")
+
+
+@pytest.mark.slow
+def test_old_journal_lines_move_to_an_archive_and_history_still_shows_them(project: Any) -> None:
+    from mcpstate.journal import read_archive
+
+    state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
+    records = read_journal(state).records
+    first = [r for r in records if r["tx"] == records[0]["tx"]]
+    aged = iso_ago(400)
+    # a year-old first apply: its lines re-written with an old ts, their CRCs recomputed
+    (state / "journal.jsonl").write_bytes(b"".join(encode_record({**r, "ts": aged} if r in first else r)
+                                                   for r in records))
+    shown = project.run("history", "app", check=True).stdout
+    assert len(revisions(project)) == 3
+    doc = gc_run(project)
+    assert [(i["kind"], i["reason"]) for i in doc["items"]] == [
+        ("journal", f"{len(first)} lines older than 365 days moved to {archive_name(time.time())}")]
+    archived = read_archive(state / archive_name(time.time())).records  # parsed: every CRC verified
+    assert archived == [{**r, "ts": aged} for r in first]
+    kept = read_journal(state).records
+    assert kept[0] == records[len(first)] and [r["event"] for r in kept[-2:]] == ["started", "committed"]
+    assert project.run("history", "app", check=True).stdout == shown
+    assert gc_run(project)["items"] == []  # nothing left to move, and no line archived twice
+
+
+@pytest.mark.slow
+def test_an_interrupted_apply_stays_recoverable_through_gc(project: Any) -> None:
+    from tests.applyhelp import assert_invariant, lockfile
+
+    state = apply_in_turn(project, ["healthy"])
+    project.write_lockfile(lockfile(npm="add_tool", on_breaking="warn"))
+    crash = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(project.path), "apply", "--auto-approve"],
+                           env={**project.env, "MCPSTATE_TEST_CRASH_AT": "swapped"}, capture_output=True,
+                           stdin=subprocess.DEVNULL)
+    assert crash.returncode == -9, crash.stderr
+    (tx,) = os.listdir(state / "txn")
+    doc = gc_run(project, "--keep", "0")
+    assert doc["items"] == []
+    assert {k["path"]: k["reason"] for k in doc["kept_roots"]} == {
+        entry_rel("healthy"): "current revision (1) of app",
+        entry_rel("add_tool"): f"staged by open transaction {tx}; launched by .mcp.json",
+        f"txn/{tx}": f"pre-images of open transaction {tx} (the next apply recovers it)"}
+    project.run("apply", "--auto-approve", check=True)
+    assert_invariant(project.path)
+    project.run("plan", "--detailed-exitcode", check=0)
