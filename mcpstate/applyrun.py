@@ -1,8 +1,10 @@
-"""The whole of `mcpstate apply`: lock, journal, recover, plan, approve, run, report."""
+"""The whole of `mcpstate apply`: lock, journal, recover, plan, approve, run. The
+command renders what it returns (text or JSON)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from mcpstate.applier import ApplyOptions, jobs_for, make_env, run_jobs
 from mcpstate.context import Context
@@ -11,15 +13,28 @@ from mcpstate.lockfile import load_lockfile
 from mcpstate.locking import state_lock
 from mcpstate.planning import PlanRun, prepare_plan
 from mcpstate.recovery import recover
-from mcpstate.render.applyresult import job_lines
 from mcpstate.render.plans import print_plan
 from mcpstate.savedplan import check_not_stale, read_saved_plan
 from mcpstate.state import who
 from mcpstate.transaction import Job
 
 
+class ApplyRun(NamedTuple):
+    """What one apply did: the plan document it ran and one job per change.
+    `approved` is False when the user answered anything but 'yes'."""
+
+    plan: dict[str, Any]
+    jobs: list[Job]
+    approved: bool = True
+
+    @property
+    def failed(self) -> bool:
+        return any(j.failure for j in self.jobs)
+
+
 def run_apply(ctx: Context, options: ApplyOptions, plan_file: str | None, only: Sequence[str],
-              confirm: Callable[[Context], bool] | None, lock_timeout: float) -> int:
+              confirm: Callable[[Context], bool] | None, lock_timeout: float) -> ApplyRun:
+    """The text plan (before approval) goes to `ctx.out`; the caller reports the result."""
     saved = read_saved_plan(plan_file) if plan_file else None
     state_dir = ctx.state_dir(load_lockfile(ctx.lockfile_path).state_dir)
     with state_lock(state_dir, "apply", lock_timeout):
@@ -29,19 +44,17 @@ def run_apply(ctx: Context, options: ApplyOptions, plan_file: str | None, only: 
                 ctx.out.progress(line)
             result = _plan(ctx, saved, only)
             if not result.plan.changes:
-                ctx.out.print("No changes. The MCP servers match the lockfile.")
-                return 0
+                return ApplyRun(result.document, [])
             if saved is None:
                 print_plan(ctx.out, result.document, "text")
             if confirm is not None and not confirm(ctx):
-                ctx.out.print("Apply cancelled.")
-                return 1
+                return ApplyRun(result.document, [], approved=False)
             jobs = jobs_for(result.plan, result.lockfile, result.observed.state)
             env = make_env(ctx.project_dir, state_dir, result.lockfile, journal, options, ctx.out.progress)
             run_jobs(jobs, env, options)
         finally:
             journal.close()
-    return _report(ctx, jobs)
+    return ApplyRun(result.document, jobs)
 
 
 def _plan(ctx: Context, saved: dict | None, only: Sequence[str]) -> PlanRun:  # type: ignore[type-arg]
@@ -52,9 +65,3 @@ def _plan(ctx: Context, saved: dict | None, only: Sequence[str]) -> PlanRun:  # 
                           options.get("target", []), options.get("refresh_only", False))
     check_not_stale(saved, result.document)
     return result
-
-
-def _report(ctx: Context, jobs: list[Job]) -> int:
-    for text, style in job_lines(jobs):
-        ctx.out.print(text, style)
-    return 1 if any(j.failure for j in jobs) else 0

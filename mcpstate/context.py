@@ -4,8 +4,8 @@ where its output goes. Resolved once in cli.py."""
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mcpstate.render.console import Output
 
@@ -13,8 +13,7 @@ LOCKFILE_NAME = "mcpstate.lock.yaml"
 STATE_DIR_NAME = ".mcpstate"
 
 
-@dataclass(frozen=True)
-class Context:
+class Context(NamedTuple):
     project_dir: Path
     lockfile_path: Path
     state_dir_override: Path | None

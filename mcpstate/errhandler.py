@@ -7,7 +7,6 @@ import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from mcpstate import __version__
@@ -16,10 +15,12 @@ from mcpstate.errors import McpStateError
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-@dataclass
 class Outcome:
-    code: int = EXIT_OK
-    state_dir: Path | None = None
+    """What the handled block sets: its exit code, and where a bug's log goes."""
+
+    def __init__(self) -> None:
+        self.code = EXIT_OK
+        self.state_dir: Path | None = None
 
 
 @contextmanager

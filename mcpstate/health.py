@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ def test_server(lockfile: Lockfile, state: State, state_dir: Path, name: str,
     if version is not None:
         if spec.source not in ("npm", "pypi"):
             raise UsageError(f"{name}: --version applies to npm and pypi servers only")
-        spec = replace(spec, version=version, integrity=None)
+        spec = spec._replace(version=version, integrity=None)
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(name)
     report = _probe(spec, store_path, spec.test, current.tools if current else None)
@@ -78,7 +78,7 @@ def status_launches(state: State, lockfile: Lockfile | None
 
 def _spec_of(applied: AppliedServer, lockfile: Lockfile | None) -> ServerSpec:
     current = lockfile.servers.get(applied.name) if lockfile else None
-    test = replace(current.test if current else TestSpec(), on_breaking="warn", watch_s=0.0)
+    test = (current.test if current else TestSpec())._replace(on_breaking="warn", watch_s=0.0)
     return spec_from_record(applied.name, server_to_json(applied), test)
 
 

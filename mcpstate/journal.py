@@ -10,7 +10,6 @@ import os
 import threading
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -23,10 +22,12 @@ TERMINAL = frozenset({"committed", "failed", "rolled_back", "recovered"})
 _CRC_KEY = ',"crc":'
 
 
-@dataclass
 class JournalRead:
-    records: list[dict[str, Any]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
+    """The records read, and warnings (a torn last line) met on the way."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+        self.warnings: list[str] = []
 
 
 def encode_record(record: dict[str, Any]) -> bytes:

@@ -3,8 +3,12 @@ and the plan between them. Imports nothing of ours."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple
+
+# Named tuples, not dataclasses: as immutable, and `mcpstate plan` starts ~15 ms
+# sooner (dataclasses imports inspect and compiles each class's methods at import).
+EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 SOURCES = ("npm", "pypi", "command", "remote")
 CLIENTS = ("claude-code", "cursor", "vscode", "claude-desktop")
@@ -18,28 +22,24 @@ ACTIONS = ("create", "update", "delete", "no-op", "import")
 REASONS = ("new", "version", "config", "drift", "removed", "recover", "targets")
 
 
-@dataclass(frozen=True)
-class SmokeCall:
+class SmokeCall(NamedTuple):
     tool: str
-    arguments: Mapping[str, Any] = field(default_factory=dict)
+    arguments: Mapping[str, Any] = EMPTY
     expect_contains: str | None = None
 
 
-@dataclass(frozen=True)
-class LoadSpec:
+class LoadSpec(NamedTuple):
     tool: str
-    arguments: Mapping[str, Any] = field(default_factory=dict)
+    arguments: Mapping[str, Any] = EMPTY
     calls: int = 100
     concurrency: int = 10
     max_p95_ms: float | None = None
     max_errors: int | None = None
 
 
-@dataclass(frozen=True)
-class TestSpec:
+class TestSpec(NamedTuple):
     """How a server is health-tested: lockfile `defaults.test` merged with its own `test`."""
 
-    __test__ = False  # not a pytest class
 
     timeout_s: float = 30.0
     max_startup_ms: float = 5000.0
@@ -52,14 +52,15 @@ class TestSpec:
     load: LoadSpec | None = None
 
 
-@dataclass(frozen=True)
-class UpdatePolicy:
+setattr(TestSpec, "__test__", False)  # a model, not a pytest class to collect
+
+
+class UpdatePolicy(NamedTuple):
     constraint: str | None = None
     min_release_age_days: float = 0.0
 
 
-@dataclass(frozen=True)
-class ServerSpec:
+class ServerSpec(NamedTuple):
     """One lockfile server. `env` and `headers` hold values with `${VAR}` references."""
 
     name: str
@@ -72,8 +73,8 @@ class ServerSpec:
     url: str | None = None
     transport: str | None = None
     args: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = EMPTY
+    headers: Mapping[str, str] = EMPTY
     protected: bool = False
     allow_install_scripts: bool = False
     update: UpdatePolicy = UpdatePolicy()
@@ -90,27 +91,24 @@ class ServerSpec:
         return data
 
 
-@dataclass(frozen=True)
-class Launch:
+class Launch(NamedTuple):
     """What a client config entry launches: a command (stdio) or a url (remote)."""
 
     command: str | None = None
     args: tuple[str, ...] = ()
-    env: Mapping[str, str] = field(default_factory=dict)
+    env: Mapping[str, str] = EMPTY
     cwd: str | None = None
     url: str | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = EMPTY
     transport: str = "http"
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(NamedTuple):
     client: str
     path: str
 
 
-@dataclass(frozen=True)
-class Retention:
+class Retention(NamedTuple):
     keep_versions: int = 3
     max_age_days: float = 30
     reports_days: float = 30
@@ -118,19 +116,17 @@ class Retention:
     backups: int = 10
 
 
-@dataclass(frozen=True)
-class Lockfile:
+class Lockfile(NamedTuple):
     path: str
     sha256: str
     targets: tuple[Target, ...]
     servers: Mapping[str, ServerSpec]
-    registries: Mapping[str, str] = field(default_factory=dict)
+    registries: Mapping[str, str] = EMPTY
     retention: Retention = Retention()
     state_dir: str | None = None
 
 
-@dataclass(frozen=True)
-class AppliedServer:
+class AppliedServer(NamedTuple):
     """A server's committed revision, as state.json records it."""
 
     name: str
@@ -149,44 +145,39 @@ class AppliedServer:
     tx: str | None = None  # the transaction that committed this revision
 
 
-@dataclass(frozen=True)
-class State:
+class State(NamedTuple):
     lineage: str | None = None
     serial: int = 0
-    servers: Mapping[str, AppliedServer] = field(default_factory=dict)
-    targets: Mapping[str, str] = field(default_factory=dict)  # path -> client, ever written
+    servers: Mapping[str, AppliedServer] = EMPTY
+    targets: Mapping[str, str] = EMPTY  # path -> client, ever written
 
 
-@dataclass(frozen=True)
-class TargetFile:
+class TargetFile(NamedTuple):
     """A client config file as found: its managed-or-not entries, by server name."""
 
     client: str
     path: str
     exists: bool
     sha256: str | None
-    entries: Mapping[str, str] = field(default_factory=dict)  # name -> sha256 of the entry
+    entries: Mapping[str, str] = EMPTY  # name -> sha256 of the entry
     warnings: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class OpenTransaction:
+class OpenTransaction(NamedTuple):
     tx: str
     server: str
     op: str
     last_event: str
 
 
-@dataclass(frozen=True)
-class Observed:
+class Observed(NamedTuple):
     state: State
     targets: tuple[TargetFile, ...]
     intact_store: frozenset[str] = frozenset()  # store_path of each intact entry the state uses
-    open_transactions: Mapping[str, OpenTransaction] = field(default_factory=dict)
+    open_transactions: Mapping[str, OpenTransaction] = EMPTY
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     server: str
     action: str
     reason: str | None
@@ -196,8 +187,7 @@ class Change:
     details: tuple[str, ...] = ()  # human lines: "env.TZ: "UTC" -> "${TZ:-UTC}""
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(NamedTuple):
     changes: tuple[Change, ...]
     unmanaged: tuple[str, ...]
     no_op: int

@@ -4,10 +4,9 @@ observe, make the plan, and its JSON document."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcpstate.lockfile import display, load_lockfile
 from mcpstate.model import Lockfile, Observed, Plan
@@ -16,8 +15,7 @@ from mcpstate.planner import make_plan
 from mcpstate.render.planjson import plan_document
 
 
-@dataclass(frozen=True)
-class PlanRun:
+class PlanRun(NamedTuple):
     lockfile: Lockfile
     observed: Observed
     plan: Plan

@@ -3,7 +3,7 @@ the same tested transaction as apply, as a new revision "Rolled back to N"."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,7 @@ def rollback(project_dir: Path, state_dir: Path, lockfile: Lockfile, server: str
             raise McpStateError(f"{server}: {known} is recorded (see: mcpstate history {server})")
         current = lockfile.servers.get(server)
         # going back is the escape hatch: a tool the newer revision added is no reason to refuse
-        test = replace(current.test if current else TestSpec(), on_breaking="warn")
+        test = (current.test if current else TestSpec())._replace(on_breaking="warn")
         spec = spec_from_record(server, record, test)
         job = Job(server, "update" if server in state.servers else "create", spec,
                   state.servers.get(server), op="rollback",

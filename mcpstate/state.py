@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +117,7 @@ def save_state(state_dir: Path, state: State) -> State:
     import uuid
 
     ensure_private_dir(state_dir)
-    new = replace(state, serial=state.serial + 1, lineage=state.lineage or str(uuid.uuid4()))
+    new = state._replace(serial=state.serial + 1, lineage=state.lineage or str(uuid.uuid4()))
     path = Path(state_dir) / STATE_FILE
     if path.exists():
         atomic_write(path.with_name(STATE_FILE + ".backup"), path.read_bytes(), mode=0o600)

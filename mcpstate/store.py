@@ -10,8 +10,8 @@ import json
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from mcpstate.errors import IntegrityError, StoreError
 from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
@@ -21,8 +21,7 @@ from mcpstate.model import ServerSpec
 MARKER = ".mcpstate-intact"
 
 
-@dataclass(frozen=True)
-class StoreEntry:
+class StoreEntry(NamedTuple):
     path: Path
     integrity: str
     reused: bool

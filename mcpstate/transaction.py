@@ -13,7 +13,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -190,7 +190,7 @@ def _commit(job: Job, env: Env, state: State, written: Mapping[str, str]) -> Sta
     else:
         revision = (job.applied.revision if job.applied else 0) + 1
         servers[job.server] = _applied(job, revision, written)
-    new = save_state(env.state_dir, replace(state, servers=servers, targets=targets))
+    new = save_state(env.state_dir, state._replace(servers=servers, targets=targets))
     job.revision = revision
     record = server_to_json(servers[job.server]) if job.server in servers else None
     _log(env, job, "committed", detail={"revision": revision, "description": job.description,

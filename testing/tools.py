@@ -41,6 +41,9 @@ def isolated_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str,
     env.update({
         "npm_config_userconfig": str(userconfig), "npm_config_update_notifier": "false",
         "npm_config_audit": "false", "npm_config_fund": "false",
+        # npm retries a tarball whose integrity fails with 10-60 s back-offs; against a
+        # local registry a retry can only fail the same way, so fail at once
+        "npm_config_fetch_retries": "0",
         "PIP_CONFIG_FILE": os.devnull, "PIP_DISABLE_PIP_VERSION_CHECK": "1", "PIP_NO_INPUT": "1",
     })
     return env

@@ -13,7 +13,8 @@ import pytest
 PACKAGE = Path(__file__).parent.parent / "mcpstate"
 MODULES = sorted(".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts)
                  for p in PACKAGE.rglob("*.py") if p.name != "__main__.py")
-HEAVY = ("rich", "httpx", "deepdiff", "jsonschema", "psutil", "semantic_version", "packaging")
+HEAVY = ("rich", "httpx", "deepdiff", "jsonschema", "psutil", "semantic_version", "packaging",
+         "dataclasses", "inspect")  # the last two cost plan ~15 ms: its path uses named tuples
 
 
 def imported_names(module: str) -> set[str]:

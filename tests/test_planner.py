@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 
 import pytest
 
@@ -27,7 +26,7 @@ def applied(s: ServerSpec, targets: tuple[str, ...] = (MCP,), **kw: object) -> A
                          integrity=s.integrity, store_path=f"/st/{s.name}",
                          entries={t: f"sha-{s.name}" for t in targets}, config=s.config(),
                          protected=s.protected)
-    return replace(base, **kw)  # type: ignore[arg-type]
+    return base._replace(**kw)  # type: ignore[arg-type]
 
 
 def observed(*servers: AppliedServer, entries: dict[str, str] | None = None,
@@ -52,17 +51,17 @@ CASES = {
     "new version": (
         lock(spec("a", "1.1.0")), observed(applied(A)), [("a", "update", "version")]),
     "package moved": (
-        lock(replace(A, package="other")), observed(applied(A)), [("a", "update", "version")]),
+        lock(A._replace(package="other")), observed(applied(A)), [("a", "update", "version")]),
     "args changed": (
-        lock(replace(A, args=("--x",))), observed(applied(A)), [("a", "update", "config")]),
+        lock(A._replace(args=("--x",))), observed(applied(A)), [("a", "update", "config")]),
     "env changed": (
-        lock(replace(A, env={"TZ": "${TZ:-UTC}"})), observed(applied(A)), [("a", "update", "config")]),
+        lock(A._replace(env={"TZ": "${TZ:-UTC}"})), observed(applied(A)), [("a", "update", "config")]),
     "hand-edited entry: drift": (
         lock(A), observed(applied(A), entries={"a": "edited"}), [("a", "update", "drift")]),
     "entry removed by hand: drift": (
         lock(A), observed(applied(A), entries={}), [("a", "update", "drift")]),
     "store entry gone: drift": (
-        lock(A), replace(observed(applied(A)), intact_store=frozenset()), [("a", "update", "drift")]),
+        lock(A), observed(applied(A))._replace(intact_store=frozenset()), [("a", "update", "drift")]),
     "removed from lockfile: delete": (
         lock(A), observed(applied(A), applied(B)), [("b", "delete", "removed")]),
     "unmanaged entry of the same name: import": (
@@ -109,13 +108,13 @@ def test_protected_server_removed_is_flagged_with_a_warning() -> None:
 
 def test_protected_server_changed_is_flagged() -> None:
     guarded = spec("g", protected=True)
-    plan = make_plan(lock(replace(guarded, version="2.0.0")), observed(applied(guarded)))
+    plan = make_plan(lock(guarded._replace(version="2.0.0")), observed(applied(guarded)))
     assert plan.changes[0].protected and "refuses to change" in plan.warnings[0]
 
 
 def test_config_details_name_the_key() -> None:
-    before = replace(A, env={"TZ": "UTC"})
-    plan = make_plan(lock(replace(A, env={"TZ": "${TZ:-UTC}"})), observed(applied(before)))
+    before = A._replace(env={"TZ": "UTC"})
+    plan = make_plan(lock(A._replace(env={"TZ": "${TZ:-UTC}"})), observed(applied(before)))
     assert plan.changes[0].details == ('env.TZ: "UTC" -> "${TZ:-UTC}"',)
 
 
@@ -135,12 +134,12 @@ def test_target_option_limits_changes() -> None:
 
 
 def test_missing_integrity_is_announced() -> None:
-    plan = make_plan(lock(replace(A, integrity=None)), observed())
+    plan = make_plan(lock(A._replace(integrity=None)), observed())
     assert "registry's will be recorded" in plan.changes[0].details[0]
 
 
 def test_plan_holds_references_never_values() -> None:
-    secret = replace(A, env={"API_TOKEN": "${API_TOKEN}"})
+    secret = A._replace(env={"API_TOKEN": "${API_TOKEN}"})
     plan = make_plan(lock(secret), observed())
     assert plan.changes[0].after is not None
     assert plan.changes[0].after["config"]["env"] == {"API_TOKEN": "${API_TOKEN}"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from pathlib import Path
 
 import jsonschema
@@ -33,8 +32,8 @@ def sample_doc() -> dict[str, object]:
     github = ServerSpec(name="github", source="remote", url="https://api.example/mcp/",
                         headers={"Authorization": "Bearer ${GITHUB_TOKEN}"}, protected=True)
     lockfile = lock(memory, everything, time, drifted, github)
-    state_servers = [applied(replace(everything, version="2026.7.4")),
-                     applied(replace(time, env={"TZ": "UTC"})), applied(drifted),
+    state_servers = [applied(everything._replace(version="2026.7.4")),
+                     applied(time._replace(env={"TZ": "UTC"})), applied(drifted),
                      applied(spec("oldserver")), applied(spec("guarded", protected=True))]
     entries = {s.name: f"sha-{s.name}" for s in state_servers}
     entries.update({"drifted": "hand-edited", "github": "theirs", "someone-elses": "x"})
@@ -91,7 +90,7 @@ def big_doc(n: int) -> dict[str, object]:
     """n servers, each changing 8 long environment values."""
     servers = [spec(f"server-{i:03d}", env={f"VAR_{j}": "${X}" * 20 for j in range(8)}) for i in range(n)]
     lockfile: Lockfile = lock(*servers)
-    before = [applied(replace(s, env={k: "old" for k in s.env})) for s in servers]
+    before = [applied(s._replace(env={k: "old" for k in s.env})) for s in servers]
     observed = Observed(State("l", 1, {s.name: s for s in before}),
                         (TargetFile("claude-code", ".mcp.json", True, "e" * 64,
                                     {s.name: f"sha-{s.name}" for s in before}),),

@@ -20,21 +20,46 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--fail-fast", action="store_true", help="stop at the first failed server")
     parser.add_argument("--lock-timeout", default="30s", metavar="DURATION",
                         help="how long to wait for another apply (default 30s)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: the plan and each server's result on stdout (schemas/apply.schema.json)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.applier import ApplyOptions
+    from mcpstate.applyrun import run_apply
     from mcpstate.durations import parse_duration
     from mcpstate.errors import UsageError
-    from mcpstate.applyrun import run_apply
+    from mcpstate.render.applyresult import apply_json, job_lines
 
     if args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
     options = ApplyOptions(args.parallelism, args.fail_fast, frozenset(args.allow_protected))
     confirm = None if (args.plan_file or args.auto_approve) else _confirm
-    outcome = run_apply(ctx, options, args.plan_file, args.target, confirm,
+    people = _for_people(ctx, args.format)
+    outcome = run_apply(people, options, args.plan_file, args.target, confirm,
                         parse_duration(args.lock_timeout, "--lock-timeout"))
-    return outcome
+    if not outcome.approved:
+        people.out.print("Apply cancelled.")
+        return 1
+    if not outcome.jobs:
+        people.out.print("No changes. The MCP servers match the lockfile.")
+    if args.format == "json":
+        ctx.out.json(apply_json(outcome.plan, outcome.jobs))
+    elif outcome.jobs:
+        for text, style in job_lines(outcome.jobs):
+            ctx.out.print(text, style)
+    return 1 if outcome.failed else 0
+
+
+def _for_people(ctx: Context, fmt: str) -> Context:
+    """In JSON mode what is for people (the plan, the prompt, 'No changes') goes to
+    stderr, so that stdout holds the one JSON document."""
+    if fmt != "json":
+        return ctx
+    from mcpstate.render.console import Output
+
+    out = ctx.out
+    return ctx._replace(out=Output(color=False, quiet=out.quiet, stdout=out.stderr, stderr=out.stderr))
 
 
 def _confirm(ctx: Context) -> bool:
@@ -44,8 +69,10 @@ def _confirm(ctx: Context) -> bool:
         raise UsageError("apply needs approval: no terminal to ask on; pass --auto-approve, "
                          "or apply a reviewed plan file (mcpstate plan -o plan.json; mcpstate apply plan.json)")
     ctx.out.print("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
+    ctx.out.write("  Enter a value: ")  # not input(prompt), which always writes to sys.stdout
+    ctx.out.stdout.flush()
     try:
-        answer = input("  Enter a value: ")
+        answer = input()
     except EOFError:
         answer = ""
     return answer.strip() == "yes"

@@ -27,11 +27,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the client config to read (default: the client's file in the project)")
     parser.add_argument("--client", choices=CLIENTS, default="claude-code",
                         help="the format of that file (default: claude-code)")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: the servers added, the variables to export, the warnings "
+                             "(schemas/import.schema.json)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     path = Path(args.from_path) if args.from_path else ctx.project_dir / DEFAULT_TARGET_PATHS[args.client]
-    return import_config(ctx, path.resolve(), args.client)
+    return import_config(ctx, path.resolve(), args.client, args.format)
 
 
 def adopt_for_init(ctx: Context, existing: Path) -> int | None:
@@ -43,7 +46,7 @@ def adopt_for_init(ctx: Context, existing: Path) -> int | None:
     return import_config(ctx, existing, "claude-code")
 
 
-def import_config(ctx: Context, path: Path, client: str) -> int:
+def import_config(ctx: Context, path: Path, client: str, fmt: str = "text") -> int:
     """Add the servers of the client config at `path` to the lockfile (made if missing)."""
     from mcpstate import importer, lockappend, lockedit
     from mcpstate.lockfile import load_lockfile
@@ -53,25 +56,30 @@ def import_config(ctx: Context, path: Path, client: str) -> int:
     lockfile = load_lockfile(ctx.lockfile_path) if before is not None else None
     text = before.decode("utf-8") if before is not None else _header(ctx, path, client)
     secrets = importer.Secrets()
-    drafts = _drafts(ctx, entries, set(lockfile.servers) if lockfile else set(), secrets)
-    if not drafts:
+    skipped: list[str] = []  # warnings about config entries left out
+    drafts = _drafts(ctx, entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
+    if drafts:
+        _resolve(drafts, lockfile.registries if lockfile else {})
+        new_text = lockappend.append_servers(text, {d.name: d.fields for d in drafts})
+        lockedit.save(ctx.lockfile_path, before, new_text)
+    if fmt == "json":
+        _report_json(ctx, path, drafts, secrets, skipped)
+    elif drafts:
+        _report(ctx, path, drafts, secrets)
+    else:
         ctx.out.print(f"Nothing to import from {_show(path)}.")
-        return 0
-    _resolve(drafts, lockfile.registries if lockfile else {})
-    new_text = lockappend.append_servers(text, {d.name: d.fields for d in drafts})
-    lockedit.save(ctx.lockfile_path, before, new_text)
-    _report(ctx, path, drafts, secrets)
     return 0
 
 
 def _drafts(ctx: Context, entries: dict[str, dict[str, Any]], existing: set[str],
-            secrets: Any) -> list[Any]:
+            secrets: Any, skipped: list[str]) -> list[Any]:
     from mcpstate.importer import draft_server, lockfile_name
 
     drafts, taken = [], set(existing)
     for original, entry in entries.items():
         if lockfile_name(original, set()) in existing:
-            ctx.out.warn(f"{original}: already in the lockfile, left as it is")
+            skipped.append(f"{original}: already in the lockfile, left as it is")
+            ctx.out.warn(skipped[-1])
             continue
         name = lockfile_name(original, taken)
         taken.add(name)
@@ -105,11 +113,37 @@ def _report(ctx: Context, path: Path, drafts: list[Any], secrets: Any) -> None:
         for note in draft.notes:
             ctx.out.warn(f"{draft.name}: {note}")
     if secrets.users:
-        names = ", ".join(f"{var} ({', '.join(users)})" for var, users in secrets.users.items())
-        ctx.out.warn("literal secrets were replaced by ${VAR} references in the lockfile; "
-                     f"export these variables before `mcpstate apply`: {names}")
+        ctx.out.warn(_secrets_warning(secrets))
     ctx.out.print(f"Imported {len(drafts)} server(s) from {_show(path)} into "
                   f"{_show(ctx.lockfile_path)}; review it, then run: mcpstate plan")
+
+
+def _secrets_warning(secrets: Any) -> str:
+    names = ", ".join(f"{var} ({', '.join(users)})" for var, users in secrets.users.items())
+    return ("literal secrets were replaced by ${VAR} references in the lockfile; "
+            f"export these variables before `mcpstate apply`: {names}")
+
+
+def _report_json(ctx: Context, path: Path, drafts: list[Any], secrets: Any, skipped: list[str]) -> None:
+    """Warnings go to stderr as in text mode, and into the document; secrets only by
+    variable name (`secrets.values` holds the values and must never be printed)."""
+    notes = [f"{d.name}: {note}" for d in drafts for note in d.notes]
+    notes += [_secrets_warning(secrets)] if secrets.users else []
+    for note in notes:
+        ctx.out.warn(note)
+    ctx.out.json({
+        "format_version": "1", "from": _show(path), "lockfile": _show(ctx.lockfile_path),
+        "added": [_added_json(d) for d in drafts],
+        "secret_variables": [{"variable": var, "servers": list(users)}
+                             for var, users in secrets.users.items()],
+        "warnings": skipped + notes})
+
+
+def _added_json(draft: Any) -> dict[str, Any]:
+    f = draft.fields  # env and headers stay out: only the lockfile needs them
+    return {"server": draft.name, "entry": draft.original, "source": f["source"],
+            "package": f.get("package"), "version": f.get("version"),
+            "command": f.get("command"), "url": f.get("url")}
 
 
 def _header(ctx: Context, path: Path, client: str) -> str:

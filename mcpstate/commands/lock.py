@@ -4,12 +4,19 @@ against the registry. A mismatch writes nothing."""
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.context import Context
 
+if TYPE_CHECKING:
+    from mcpstate.lockedit import Edit
+    from mcpstate.model import ServerSpec
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    pass  # no options: lock looks at every npm and PyPI server
+    # lock looks at every npm and PyPI server: there is nothing to choose but the output
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: what was filled in and checked (schemas/lock.schema.json)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -30,8 +37,22 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if edits:
         text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
         lockedit.save(ctx.lockfile_path, before, text)
+    if args.format == "json":
+        ctx.out.json(lock_json(servers, edits))
+        return 0
     for edit in edits:
         ctx.out.print(f"{edit.server}: integrity filled in ({edit.integrity})")
     ctx.out.print(f"Checked {len(servers) - len(edits)}, filled in {len(edits)}"
                   f" integrity hash(es) in {display(ctx.lockfile_path)}.")
     return 0
+
+
+def lock_json(servers: list[ServerSpec], edits: list[Edit]) -> dict[str, Any]:
+    """`checked`: the pins whose integrity the registry confirmed; `filled`: the ones
+    that had none and have the registry's now."""
+    filled = {e.server: e.integrity for e in edits}
+    return {"format_version": "1",
+            "filled": [{"server": s.name, "version": s.version, "integrity": filled[s.name]}
+                       for s in servers if s.name in filled],
+            "checked": [{"server": s.name, "version": s.version, "integrity": s.integrity}
+                        for s in servers if s.name not in filled]}

@@ -12,6 +12,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("revision", nargs="?", type=int, metavar="REVISION",
                         help="the revision to go back to (default: the previous one)")
     parser.add_argument("--lock-timeout", default="30s", metavar="DURATION")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: apply's document with plan null (schemas/apply.schema.json)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -19,7 +21,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.durations import parse_duration
     from mcpstate.lockfile import load_lockfile
     from mcpstate.locking import state_lock
-    from mcpstate.render.applyresult import job_lines
+    from mcpstate.render.applyresult import apply_json, job_lines
     from mcpstate.rollback import rollback
 
     lockfile = load_lockfile(ctx.lockfile_path)
@@ -29,10 +31,17 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                           ApplyOptions(), ctx.out.progress)
     for line in result.recovered:
         ctx.out.progress(line)
-    for text, style in job_lines([result.job]):
-        ctx.out.print(text, style)
+    if args.format == "json":
+        ctx.out.json(apply_json(None, [result.job]))
+    else:
+        for text, style in job_lines([result.job]):
+            ctx.out.print(text, style)
     if result.job.failure is None and result.lockfile_pins:
-        ctx.out.print(f"Note: the lockfile still pins {args.name} at {result.lockfile_pins}; the next "
-                      f"'mcpstate apply' would move it back. Pin {result.job.spec.version if result.job.spec else '?'}"
-                      " in the lockfile to keep this version.")
+        note = (f"the lockfile still pins {args.name} at {result.lockfile_pins}; the next "
+                f"'mcpstate apply' would move it back. Pin {result.job.spec.version if result.job.spec else '?'}"
+                " in the lockfile to keep this version.")
+        if args.format == "json":
+            ctx.out.warn(note)  # stdout holds only the JSON document
+        else:
+            ctx.out.print(f"Note: {note}")
     return 1 if result.job.failure else 0

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.context import Context
+
+if TYPE_CHECKING:
+    from mcpstate.pins import Move
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -14,6 +18,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--latest", action="store_true",
                         help="move to LATEST, beyond update.constraint")
     parser.add_argument("--dry-run", action="store_true", help="print the moves, write nothing")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="json: the moves on stdout (schemas/update.schema.json)")
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
@@ -33,17 +39,30 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     moves, stays = pins.plan_moves(statuses, to_latest=args.latest)
     for line in stays + list(dict.fromkeys(s.note for s in statuses if s.note)):
         ctx.out.progress(line)
+    if moves:
+        edits = [lockedit.Edit(m.server, m.new, m.integrity) for m in moves]
+        text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
+        if not args.dry_run:
+            lockedit.save(ctx.lockfile_path, before, text)
+    if args.format == "json":
+        ctx.out.json(update_json(moves, args.dry_run))
+    else:
+        _print_moves(ctx, moves, args.latest)
+    if moves:
+        where = display(ctx.lockfile_path)
+        ctx.out.progress(f"Dry run: {where} was not changed." if args.dry_run else
+                         f"Updated {len(moves)} pin(s) in {where}; review, then run: mcpstate plan")
+    return 0
+
+
+def update_json(moves: list[Move], dry_run: bool) -> dict[str, Any]:
+    return {"format_version": "1", "dry_run": bool(dry_run),
+            "moves": [{"server": m.server, "from": m.old, "to": m.new, "integrity": m.integrity}
+                      for m in moves]}
+
+
+def _print_moves(ctx: Context, moves: list[Move], latest: bool) -> None:
     if not moves:
-        ctx.out.print("Every pin is up to date." if not args.latest else
-                      "Every pin is at its latest version.")
-        return 0
-    edits = [lockedit.Edit(m.server, m.new, m.integrity) for m in moves]
-    text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
-    if not args.dry_run:
-        lockedit.save(ctx.lockfile_path, before, text)
+        ctx.out.print("Every pin is up to date." if not latest else "Every pin is at its latest version.")
     for move in moves:
         ctx.out.print(f"{move.server}: {move.old} -> {move.new}")
-    where = display(ctx.lockfile_path)
-    ctx.out.progress(f"Dry run: {where} was not changed." if args.dry_run else
-                     f"Updated {len(moves)} pin(s) in {where}; review, then run: mcpstate plan")
-    return 0

@@ -1,8 +1,13 @@
-"""What an apply did, server by server, for people."""
+"""What an apply (or a rollback) did, server by server: lines for people, and the
+`--format json` document (schemas/apply.schema.json)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from mcpstate.transaction import Job
+
+FORMAT_VERSION = "1"
 
 
 def job_lines(jobs: list[Job]) -> list[tuple[str, str | None]]:
@@ -31,3 +36,25 @@ def _still_live(job: Job) -> str:
         return "It was not installed."
     version = job.applied.version or job.applied.config.get("command") or job.applied.config.get("url")
     return f"Revision {job.applied.revision} ({version}) is still live."
+
+
+def apply_json(plan: dict[str, Any] | None, jobs: list[Job]) -> dict[str, Any]:
+    """The whole result; `plan` is None for a rollback, which runs no plan."""
+    failed = sum(1 for j in jobs if j.failure)
+    return {"format_version": FORMAT_VERSION, "plan": plan, "results": [job_json(j) for j in jobs],
+            "summary": {"applied": len(jobs) - failed, "failed": failed}}
+
+
+def job_json(job: Job) -> dict[str, Any]:
+    failure = job.failure
+    return {"server": job.server, "action": job.action, "ok": failure is None,
+            "step": failure.step if failure else None, "reason": str(failure) if failure else None,
+            "revision": job.revision, "rolled_back": job.rolled_back,
+            "still_live": _live_json(job) if failure else None}
+
+
+def _live_json(job: Job) -> dict[str, Any] | None:
+    # Only a failure leaves an older revision live; a first install has none.
+    if job.applied is None:
+        return None
+    return {"revision": job.applied.revision, "version": job.applied.version}

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from mcpstate.errors import TargetError
 from mcpstate.fsutil import atomic_write
 
 
-@dataclass
-class TargetDoc:
+class TargetDoc(NamedTuple):
     path: Path
     key: str                      # "mcpServers" or "servers"
     raw: bytes | None             # None when the file does not exist
