@@ -19,8 +19,12 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# budgets are measured in a virtualenv with a regular (non-editable) install
+BENCH_VENV := .cache/bench-venv
 bench: $(STAMP)
-	$(BIN)/python benchmarks/plan.py
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check . psutil
+	$(BENCH_VENV)/bin/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) demo .cache .pytest_cache

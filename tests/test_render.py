@@ -133,3 +133,9 @@ def test_recover_is_rendered() -> None:
     text = "\n".join(line for line, _ in plan_lines(doc))
     assert "(recover an interrupted apply (transaction tx9, last step: swapping))" in text
     assert json.dumps(doc)  # serialisable
+
+
+def test_markdown_golden_for_a_100_server_change() -> None:
+    md = plan_markdown(big_doc(100))
+    check_golden("plan-100.md", md)
+    assert len(md) <= 60_000
