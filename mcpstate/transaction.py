@@ -144,9 +144,9 @@ def switch(job: Job, env: Env, state: State) -> State:
         state = _commit(job, env, state, written)
     except StepFailed as failure:
         job.failure = failure
-        _roll_back(job, env, str(failure))
+        _roll_back(job, env, failure.step, str(failure))
     except BaseException as e:  # a bug or Ctrl-C mid-swap: put the targets back first
-        _roll_back(job, env, f"interrupted: {type(e).__name__}")
+        _roll_back(job, env, "interrupted", type(e).__name__)
         raise
     discard(env.state_dir, job.tx)
     return state
@@ -214,11 +214,11 @@ def _without_previous(record: dict[str, Any] | None) -> dict[str, Any] | None:
     return {k: v for k, v in record.items() if k != "previous"} if record else None
 
 
-def _roll_back(job: Job, env: Env, reason: str) -> None:
-    _log(env, job, "rolling_back", detail={"reason": reason})
+def _roll_back(job: Job, env: Env, step: str, reason: str) -> None:
+    _log(env, job, "rolling_back", detail={"step": step, "reason": reason})
     restored = restore_entries(env.project_dir, env.state_dir, job.tx, job.server)
     job.rolled_back = True
-    _log(env, job, "rolled_back", detail={"reason": reason, "restored": restored})
+    _log(env, job, "rolled_back", detail={"step": step, "reason": reason, "restored": restored})
 
 
 def _log(env: Env, job: Job, event: str, detail: Any = None) -> None:
