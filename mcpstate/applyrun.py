@@ -35,7 +35,7 @@ class ApplyRun(NamedTuple):
 def run_apply(ctx: Context, options: ApplyOptions, plan_file: str | None, only: Sequence[str],
               confirm: Callable[[Context], bool] | None, lock_timeout: float) -> ApplyRun:
     """The text plan (before approval) goes to `ctx.out`; the caller reports the result."""
-    saved = read_saved_plan(plan_file) if plan_file else None
+    saved = read_saved_plan(ctx.path(plan_file)) if plan_file else None
     state_dir = ctx.state_dir(load_lockfile(ctx.lockfile_path).state_dir)
     with state_lock(state_dir, "apply", lock_timeout):
         journal = open_journal(state_dir, who())

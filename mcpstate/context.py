@@ -25,6 +25,10 @@ class Context(NamedTuple):
     def color(self) -> bool:
         return self.out.color
 
+    def path(self, given: str) -> Path:
+        """A path from the command line, relative to the project dir (as `git -C`)."""
+        return self.project_dir / Path(given).expanduser()
+
     def state_dir(self, from_lockfile: str | None = None) -> Path:
         """--state-dir, then MCPSTATE_STATE_DIR, then the lockfile's `state_dir:`, then .mcpstate."""
         if self.state_dir_override is not None:

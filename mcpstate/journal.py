@@ -48,9 +48,22 @@ def decode_line(line: str) -> dict[str, Any] | None:
         record = json.loads(body)
     except ValueError:
         return None
-    if zlib.crc32(body.encode()) != crc or not isinstance(record, dict):
+    if zlib.crc32(body.encode()) != crc or not _well_formed(record):
         return None
     return record
+
+
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "seq": (int,), "ts": (str,), "tx": (str,), "op": (str,), "event": (str,),
+    "server": (str, type(None)), "detail": (dict, type(None)), "who": (str,)}
+
+
+def _well_formed(record: Any) -> bool:
+    """A line that checks out by CRC can still be of the wrong shape (written by hand or
+    by another tool): such a line is as corrupt as a torn one."""
+    return isinstance(record, dict) and all(
+        isinstance(record.get(key), types) and not isinstance(record.get(key), bool)
+        for key, types in _FIELD_TYPES.items())
 
 
 def read_journal(state_dir: Path) -> JournalRead:
@@ -59,6 +72,8 @@ def read_journal(state_dir: Path) -> JournalRead:
         data = path.read_bytes()
     except FileNotFoundError:
         return JournalRead()
+    except OSError as e:
+        raise StateError(f"{path}: cannot read the journal: {e.strerror}") from None
     return parse_journal(data, path)
 
 

@@ -40,13 +40,21 @@ def check_lockfile(data: Mapping[str, Any]) -> Iterator[Problem]:
     desktop = _has_client(data.get("targets"), "claude-desktop")
     if isinstance(servers, Mapping):
         for name, server in servers.items():
-            if isinstance(server, Mapping) and server.get("source") in ALLOWED:
+            if not isinstance(name, str):
+                yield ("servers", name), (f"a server name must be text, not {type(name).__name__} "
+                                          f"{name!r} (quote it)")
+            elif isinstance(server, Mapping) and _source(server) in ALLOWED:
                 yield from check_server(("servers", name), server)
                 if desktop and server["source"] == "remote":
                     yield (("servers", name, "source"), "claude-desktop (a target here) cannot launch "
                            "a remote server; add it as a connector in Claude Desktop, or bridge it "
                            "with a pinned npm server")
     yield from _check_targets(data.get("targets"))
+
+
+def _source(server: Mapping[str, Any]) -> str | None:
+    source = server.get("source")
+    return source if isinstance(source, str) else None  # a list here is the schema's to report
 
 
 def _has_client(targets: Any, client: str) -> bool:

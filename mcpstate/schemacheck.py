@@ -14,8 +14,8 @@ Path = tuple[Any, ...]
 SUPPORTED = frozenset({
     "$schema", "$id", "$defs", "$ref", "title", "description", "type", "properties",
     "additionalProperties", "required", "enum", "const", "pattern", "minLength",
-    "minimum", "exclusiveMinimum", "items", "propertyNames",
-})
+    "minimum", "exclusiveMinimum", "items", "propertyNames", "oneOf", "format",
+})  # "format" is an annotation here, as jsonschema treats it by default
 _TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
     "integer": (int,), "number": (int, float), "null": (type(None),),
@@ -37,9 +37,11 @@ class SchemaChecker:
         if "$ref" in schema:
             yield from self._check(self._resolve(schema["$ref"]), value, path)
             return
-        if "type" in schema and not _is_type(value, schema["type"]):
-            yield path, f"expected {_NAMES[schema['type']]}, got {describe(value)}"
+        if "type" in schema and not _is_any_type(value, schema["type"]):
+            yield path, f"expected {_type_names(schema['type'])}, got {describe(value)}"
             return
+        if "oneOf" in schema:
+            yield from self._check_one_of(schema["oneOf"], value, path)
         yield from self._check_value(schema, value, path)
         if isinstance(value, dict):
             yield from self._check_object(schema, value, path)
@@ -82,6 +84,11 @@ class SchemaChecker:
             elif isinstance(extra, dict):
                 yield from self._check(extra, item, (*path, key))
 
+    def _check_one_of(self, options: list[dict[str, Any]], value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+        matches = [not any(True for _ in self._check(option, value, path)) for option in options]
+        if matches.count(True) != 1:
+            yield path, f"{describe(value)} matches {matches.count(True)} of the allowed forms, not one"
+
     def _resolve(self, ref: str) -> dict[str, Any]:
         node: Any = self.root
         for part in ref.removeprefix("#/").split("/"):
@@ -92,6 +99,14 @@ class SchemaChecker:
         if pattern not in self._patterns:
             self._patterns[pattern] = re.compile(pattern)
         return self._patterns[pattern]
+
+
+def _is_any_type(value: Any, names: str | list[str]) -> bool:
+    return any(_is_type(value, n) for n in ([names] if isinstance(names, str) else names))
+
+
+def _type_names(names: str | list[str]) -> str:
+    return " or ".join(_NAMES[n] for n in ([names] if isinstance(names, str) else names))
 
 
 def _is_type(value: Any, name: str) -> bool:
@@ -132,4 +147,5 @@ def describe(value: Any) -> str:
         return f"the number {value!r} (quote it to make it a string)"
     if isinstance(value, int):
         return f"the number {value}"
-    return repr(value)
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:60]}... ({len(text):,} characters)"

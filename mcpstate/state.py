@@ -12,7 +12,7 @@ from typing import Any
 from mcpstate import __version__
 from mcpstate.errors import StateError
 from mcpstate.fsutil import atomic_write, ensure_private_dir
-from mcpstate.model import AppliedServer, State
+from mcpstate.model import CLIENTS, AppliedServer, State
 
 FORMAT_VERSION = 1
 STATE_FILE = "state.json"
@@ -72,8 +72,8 @@ def _build(doc: dict[str, Any]) -> State:
     if not isinstance(serial, int) or serial < 0:
         raise ValueError(f"serial must be a whole number, got {serial!r}")
     targets = doc.get("targets", {})
-    if not isinstance(targets, dict):
-        raise ValueError("targets must map target paths to clients")
+    if not isinstance(targets, dict) or not all(c in CLIENTS for c in targets.values()):
+        raise ValueError(f"targets must map target paths to clients ({', '.join(CLIENTS)})")
     return State(lineage=str(doc["lineage"]), serial=serial, servers=servers, targets=targets)
 
 
@@ -81,6 +81,11 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
     entries = raw["entries"]
     if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
         raise ValueError(f"servers.{name}.entries must map target paths to hashes")
+    for key in ("package", "version", "integrity", "store_path", "tx"):
+        if not isinstance(raw.get(key), (str, type(None))):
+            raise ValueError(f"servers.{name}.{key} must be text or null, got {raw[key]!r}")
+    if not isinstance(raw.get("config", {}), dict) or not isinstance(raw.get("tools", []), list):
+        raise ValueError(f"servers.{name}: config must be an object and tools a list")
     return AppliedServer(
         name=name, revision=int(raw["revision"]), source=str(raw["source"]),
         package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),

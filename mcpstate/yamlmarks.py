@@ -78,11 +78,16 @@ class YamlSyntaxError(Exception):
         self.line, self.column, self.message = line, column, message
 
 
+MAX_VALUES = 1_000_000  # what a document may expand to, aliases counted each time used
+
+
 def load_marked(text: str) -> tuple[Any, list[tuple[tuple[int, int], str]]]:
     """Parse YAML text; return the data and the duplicate-key problems found."""
     loader = _Loader(text)
     try:
-        return loader.get_single_data(), loader.duplicates
+        data = loader.get_single_data()
+    except RecursionError:
+        raise YamlSyntaxError(1, 1, "nested too deeply to read") from None
     except yaml.MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -91,6 +96,24 @@ def load_marked(text: str) -> tuple[Any, list[tuple[tuple[int, int], str]]]:
         raise YamlSyntaxError(1, 1, f"invalid YAML: {e}") from None
     finally:
         loader.dispose()
+    if expanded_size(data, {}) > MAX_VALUES:  # a "billion laughs" alias bomb
+        raise YamlSyntaxError(1, 1, f"the document expands to more than {MAX_VALUES:,} values "
+                                    "through aliases; refusing it")
+    return data, loader.duplicates
+
+
+def expanded_size(value: Any, seen: dict[int, int]) -> int:
+    """How many values `value` holds once every alias is expanded. Shared objects
+    (aliases) are sized once and counted at each use, so this is linear in the
+    document as written, whatever it expands to."""
+    if not isinstance(value, (dict, list)):
+        return 1
+    key = id(value)
+    if key not in seen:
+        seen[key] = 0  # a recursive alias meets itself here: counted as empty
+        children = value.values() if isinstance(value, dict) else value
+        seen[key] = 1 + sum(expanded_size(child, seen) for child in children)
+    return seen[key]
 
 
 def locate(data: Any, path: Path) -> tuple[int, int]:

@@ -36,19 +36,24 @@ def journal_events(state_dir: Path, server: str | None = None) -> list[str]:
             if server is None or r["server"] == server]
 
 
+SWAP_PHASE = ("swapping", "swapped", "checked", "rolling_back")
+
+
 def assert_invariant(project: Path) -> None:
-    """DESIGN §7: each managed entry equals its committed revision's, or is the one an
-    open transaction is swapping in; every target parses."""
+    """DESIGN §7: each managed entry equals its committed revision's, or is the one the
+    single transaction in its swap phase is swapping in (others may be open while they
+    stage and test in parallel: they have touched no target); every target parses."""
     state_dir = project / ".mcpstate"
     state = read_json(state_dir / "state.json") if (state_dir / "state.json").exists() else {"servers": {}}
     open_tx = open_transactions(read_journal(state_dir).records)
-    assert len(open_tx) <= 1, open_tx
+    swapping = {name for name, tx in open_tx.items() if tx.last_event in SWAP_PHASE}
+    assert len(swapping) <= 1, open_tx
     entries = read_json(project / ".mcp.json").get("mcpServers", {}) if (project / ".mcp.json").exists() else {}
     for name, server in state["servers"].items():
         for path, sha in server["entries"].items():
             found = entries.get(name)
             if found is None or entry_sha256(found) != sha:
-                assert name in open_tx, f"{name}: entry in {path} is neither committed nor being swapped"
+                assert name in swapping, f"{name}: entry in {path} is neither committed nor being swapped"
 
 
 def probe_entry(entry: dict[str, Any]) -> Any:

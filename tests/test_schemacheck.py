@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -83,4 +84,34 @@ def test_same_verdicts_on_random_documents(doc: dict[str, Any]) -> None:
 @given(st.dictionaries(keys, documents, max_size=3))
 def test_same_verdicts_on_random_servers(server: dict[str, Any]) -> None:
     ours, theirs = verdicts({"version": 1, "servers": {"s": {"source": "npm", **server}}})
+    assert ours == theirs
+
+
+def test_plan_schema_uses_only_supported_keywords() -> None:
+    assert keywords(load_schema("plan")) <= SUPPORTED
+
+
+plan_values = st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(keys, scalars, max_size=2))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.data())
+def test_same_verdicts_on_damaged_plans(data: st.DataObject) -> None:
+    """A saved plan is checked with the plan schema: the same verdicts as jsonschema."""
+    from tests.test_render import sample_doc
+
+    doc = json.loads(json.dumps(sample_doc()))
+    node = doc
+    for _ in range(data.draw(st.integers(0, 3))):  # walk down a little, then damage
+        children = list(node.items()) if isinstance(node, dict) else list(enumerate(node))
+        if not children:
+            break
+        key, child = data.draw(st.sampled_from(children))
+        if not isinstance(child, (dict, list)):
+            break
+        node = child
+    if isinstance(node, dict) and node:
+        node[data.draw(st.sampled_from(sorted(node)))] = data.draw(plan_values)
+    ours = not SchemaChecker(load_schema("plan")).errors(doc)
+    theirs = jsonschema.Draft202012Validator(load_schema("plan")).is_valid(doc)
     assert ours == theirs

@@ -20,7 +20,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.statedir import state_dir_of
 
     state_dir = state_dir_of(ctx)
-    records = read_journal_all(state_dir).records  # gc moves old lines to archives
+    journal = read_journal_all(state_dir)  # gc moves old lines to archives
+    for warning in journal.warnings:
+        ctx.out.warn(warning)
+    records = journal.records
     rows = history_rows(records, load_state(state_dir), args.name)
     if args.format == "json":
         ctx.out.json({"format_version": "1", "revisions": [r.to_json() for r in rows]})

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
 from mcpstate.context import Context
 
@@ -33,7 +32,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ctx.out.warn(warning)
     print_plan(ctx.out, result.document, args.format)
     if args.out:
-        out = Path(args.out) if Path(args.out).is_absolute() else Path.cwd() / args.out
+        out = ctx.path(args.out)
         atomic_write(out, json.dumps(result.document, indent=2).encode() + b"\n")
         ctx.out.progress(f"Saved the plan to {args.out}; apply it with: mcpstate apply {args.out}")
     changed = bool(result.plan.changes)

@@ -16,7 +16,6 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     import json
     import time
-    from pathlib import Path
 
     from mcpstate.errors import LockfileError
     from mcpstate.fsutil import atomic_write
@@ -40,7 +39,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     else:
         text = "\n".join(status_text(rows)) + "\n" if rows else "No managed servers yet.\n"
     if args.output:
-        atomic_write(Path(args.output), text.encode())
+        atomic_write(ctx.path(args.output), text.encode())
     else:
         ctx.out.write(text)
     if args.format == "prometheus":

@@ -58,6 +58,8 @@ def _parse(raw: bytes, path: Path, parse: Any) -> Any:
         raise TargetError(f"{path}: not UTF-8 text (byte {e.start})") from None
     except json.JSONDecodeError as e:
         raise TargetError(f"{path}:{e.lineno}:{e.colno}: invalid JSON: {e.msg}") from None
+    except RecursionError:
+        raise TargetError(f"{path}: nested too deeply to read") from None
 
 
 def _indent_of(raw: bytes) -> int | str | None:
