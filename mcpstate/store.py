@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import NamedTuple
 
@@ -57,6 +55,9 @@ def stage(state_dir: Path, spec: ServerSpec, registry: str | None) -> StoreEntry
         integrity = read_marker(final)["integrity"]
         verify(spec, integrity)
         return StoreEntry(final, integrity, reused=True)
+    import shutil
+    import tempfile
+
     staging = Path(tempfile.mkdtemp(prefix="", dir=ensure_private_dir(Path(state_dir) / "staging")))
     try:
         integrity = _install(staging, spec, registry, final)
@@ -88,6 +89,8 @@ def verify(spec: ServerSpec, integrity: str) -> None:
 
 
 def _move_into_store(staging: Path, final: Path) -> None:
+    import shutil
+
     final.parent.mkdir(parents=True, exist_ok=True)
     if final.exists() and not is_intact(final):  # a leftover of a crash: never used, replace it
         shutil.rmtree(final)
