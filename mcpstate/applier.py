@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.model import Change, Lockfile, Plan, State
-from mcpstate.registryurls import registry_urls
+from mcpstate.registryurls import install_registries
 from mcpstate.state import load_state
 from mcpstate.swap import backup_targets
 from mcpstate.transaction import Env, Job, StepFailed, prepare, switch
@@ -34,7 +34,7 @@ def make_env(project_dir: Path, state_dir: Path, lockfile: Lockfile, journal: An
     from mcpstate.probe import write_report
 
     environ = dict(os.environ if environ is None else environ)
-    return Env(project_dir, state_dir, lockfile.targets, registry_urls(lockfile.registries, environ),
+    return Env(project_dir, state_dir, lockfile.targets, install_registries(lockfile.registries, environ),
                journal, environ, probe_launch, write_report, options.allow_protected, say)
 
 

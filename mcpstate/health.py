@@ -12,7 +12,7 @@ from typing import Any
 from mcpstate.errors import McpStateError, UsageError
 from mcpstate.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
-from mcpstate.registryurls import registry_urls
+from mcpstate.registryurls import install_registries
 from mcpstate.rollback import spec_from_record
 from mcpstate.state import server_to_json
 
@@ -49,7 +49,7 @@ def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: Path) -> Path | None
         return None
     from mcpstate.store import stage
 
-    urls = registry_urls(lockfile.registries, os.environ)
+    urls = install_registries(lockfile.registries, os.environ)
     return stage(state_dir, spec, urls.get(spec.source)).path
 
 

@@ -9,6 +9,13 @@ DEFAULTS = {"npm": "https://registry.npmjs.org/", "pypi": "https://pypi.org/simp
 ENV_OVERRIDES = {"npm": "MCPSTATE_NPM_REGISTRY", "pypi": "MCPSTATE_PYPI_INDEX"}
 
 
+def install_registries(configured: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str | None]:
+    """The registry an install is pointed at: only one the environment or the lockfile
+    names. Otherwise npm and pip keep their own configuration (a mirror set in .npmrc or
+    pip.conf), which is the public registry unless the user says otherwise."""
+    return {source: environ.get(ENV_OVERRIDES[source]) or configured.get(source) for source in DEFAULTS}
+
+
 def registry_urls(configured: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
     return {source: environ.get(ENV_OVERRIDES[source]) or configured.get(source) or default
             for source, default in DEFAULTS.items()}

@@ -124,7 +124,7 @@ def _test(job: Job, env: Env) -> None:
     env.say(f"[{job.server}] testing")
     previous = job.applied.tools if job.applied else None
     report = env.probe(live, spec.test, previous)
-    path = env.write_report(report, env.state_dir / "reports", job.server, spec.version or "command")
+    path = env.write_report(report, env.state_dir / "reports", job.server, spec.version or spec.source)
     if not report.passed:
         raise StepFailed("testing", "; ".join(report.failures))
     job.tools = tuple(t.to_json() for t in report.tools)
