@@ -47,7 +47,7 @@ def test_status_formats(project) -> None:  # type: ignore[no-untyped-def]
     before = time.time()
     project.run("status", "--format", "prometheus", "--output", "metrics.prom", check=True)
     families = parse_prometheus(project.read("metrics.prom"))
-    assert families["mcpstate_server_up"] == {("app", "1"), ("py", "1")}
+    assert families["mcpstate_server_up"] == {("app", "1.0"), ("py", "1.0")}
     assert set(families) >= {"mcpstate_server_startup_seconds", "mcpstate_server_rss_bytes",
                              "mcpstate_server_tools", "mcpstate_server_revision",
                              "mcpstate_last_status_timestamp_seconds"}
@@ -62,7 +62,7 @@ def parse_prometheus(text: str) -> dict[str, set[tuple[str, str]]]:
     for family in text_string_to_metric_families(text):
         assert family.name.startswith("mcpstate_")
         for sample in family.samples:
-            out.setdefault(sample.name, set()).add((sample.labels.get("server", ""), f"{sample.value:g}"))
+            out.setdefault(sample.name, set()).add((sample.labels.get("server", ""), repr(sample.value)))
     return out
 
 

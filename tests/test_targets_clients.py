@@ -158,8 +158,9 @@ def test_every_client_round_trips_and_each_entry_launches(project) -> None:  # t
     project.env["API_TOKEN"] = SECRET  # REGION unset: its default applies
     env = project.env
     plan = project.run("plan", check=True)
-    assert ".vscode/mcp.json has comments" in plan.stdout + plan.stderr
+    assert "has comments" not in plan.stdout + plan.stderr  # they survive: entries are spliced in
     project.run("apply", "--auto-approve", check=True)
+    assert_comments_kept(EXISTING["vscode"], (project.path / PATHS["vscode"]).read_text())
     for client in STDIO_CLIENTS:
         after = parse_file(client, project.path / PATHS[client])
         assert_only_managed_changed(client, before[client], after, ["app"])
@@ -340,14 +341,29 @@ def test_adding_and_removing_a_cursor_target(project) -> None:  # type: ignore[n
 
 # --- VS Code's comments -----------------------------------------------------------------
 
-def test_vscode_plan_warns_that_comments_will_be_dropped(project) -> None:  # type: ignore[no-untyped-def]
+def assert_comments_kept(before: str, after: str) -> None:
+    comments = [line.strip() for line in before.splitlines() if line.strip().startswith("//")]
+    assert comments and all(comment in after for comment in comments)
+
+
+def test_vscode_comments_survive_an_apply(project) -> None:  # type: ignore[no-untyped-def]
     project.write(PATHS["vscode"], EXISTING["vscode"])
     project.write_lockfile(targets_yaml(["vscode"]) + "version: 1\nservers:\n  tool:\n"
                            "    source: command\n    command: /bin/cat\n")
     result = project.run("plan", check=True)
     output = result.stdout + result.stderr
-    assert re.search(r"\S*\.vscode/mcp\.json has comments: .*drops them", output), output
+    assert "has comments" not in output
     assert "github" in output and "playwright" in output  # listed as not managed
+    before = (project.path / PATHS["vscode"]).read_text()
+    project.run("apply", "--auto-approve", check=1)  # /bin/cat is no MCP server: nothing swapped
+    assert (project.path / PATHS["vscode"]).read_text() == before
+
+
+def test_vscode_without_a_servers_object_warns_that_comments_go(tmp_path: Path) -> None:
+    (tmp_path / ".vscode").mkdir()
+    (tmp_path / ".vscode/mcp.json").write_text('{\n  // inputs only\n  "inputs": []\n}\n')
+    [warning] = observe_target(tmp_path, Target("vscode", ".vscode/mcp.json")).warnings
+    assert re.search(r"\.vscode/mcp\.json has comments and no `servers` object yet: .*drops them", warning)
 
 
 def test_vscode_without_comments_has_no_warning(tmp_path: Path) -> None:
@@ -365,7 +381,7 @@ def test_vscode_reads_jsonc_and_keeps_inputs(tmp_path: Path) -> None:
     assert list(doc.doc) == ["inputs", "servers", "sandbox"]
     assert list(doc.entries) == ["github", "playwright"]
     assert doc.entries["github"]["headers"] == {"Authorization": "Bearer ${input:gh-token}"}
-    assert len(observe_target(tmp_path, target).warnings) == 1
+    assert observe_target(tmp_path, target).warnings == ()  # spliced into: the comments stay
 
 
 def test_vscode_syntax_error_names_file_line_and_column(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ class TargetDoc(NamedTuple):
     raw: bytes | None             # None when the file does not exist
     doc: dict[str, Any]
     indent: int | str | None = 2
+    parse: Any = None             # the client's reader (JSONC for VS Code); None: json.loads
 
     @property
     def entries(self) -> dict[str, Any]:
@@ -48,7 +49,7 @@ def read_doc(path: Path, key: str, parse: Any = None) -> TargetDoc:
     for name, entry in servers.items():
         if not isinstance(entry, dict):
             raise TargetError(f"{path}: {key}.{name}: expected an object, got {type(entry).__name__}")
-    return TargetDoc(path, key, raw, doc, _indent_of(raw))
+    return TargetDoc(path, key, raw, doc, _indent_of(raw), parse)
 
 
 def _parse(raw: bytes, path: Path, parse: Any) -> Any:
@@ -72,7 +73,15 @@ def _indent_of(raw: bytes) -> int | str | None:
 
 
 def with_entry(target: TargetDoc, name: str, entry: dict[str, Any] | None) -> bytes:
-    """The file's bytes with `name` set to `entry` (removed when None), nothing else moved."""
+    """The file's bytes with `name` set to `entry` (removed when None), nothing else moved:
+    spliced into the text as written when possible, else the document written anew."""
+    if target.raw is not None:
+        from mcpstate.targets.splice import splice_entry
+
+        text = splice_entry(target.raw.decode("utf-8"), target.key, name, entry, target.indent,
+                            target.parse or json.loads)
+        if text is not None:
+            return text.encode()
     doc = dict(target.doc)
     servers = dict(doc.get(target.key, {}))
     if entry is None:

@@ -24,8 +24,11 @@ def render_entry(launch: Launch) -> dict[str, Any]:
 
 
 def warnings(doc: TargetDoc) -> list[str]:
-    """The file is written back as plain JSON: say so before its comments are lost."""
-    if doc.raw is None or not jsonc.has_comments(doc.raw.decode("utf-8", errors="replace")):
+    """mcpstate splices its entries into the text, comments kept; only a file without a
+    `servers` object yet is written anew, as plain JSON: say so before comments are lost."""
+    if doc.raw is None or isinstance(doc.doc.get(KEY), dict):
         return []
-    return [f"{doc.path} has comments: mcpstate writes this file as plain JSON, so the "
-            "first apply that changes it drops them (the keys and entries stay)"]
+    if not jsonc.has_comments(doc.raw.decode("utf-8", errors="replace")):
+        return []
+    return [f"{doc.path} has comments and no `servers` object yet: mcpstate writes it anew as "
+            "plain JSON, so the first apply drops them (the keys stay)"]
