@@ -47,7 +47,7 @@ def test_status_formats(project) -> None:  # type: ignore[no-untyped-def]
     before = time.time()
     project.run("status", "--format", "prometheus", "--output", "metrics.prom", check=True)
     families = parse_prometheus(project.read("metrics.prom"))
-    assert families["mcpstate_server_up"] == {("app", "1.0"), ("py", "1.0")}
+    assert families["mcpstate_server_up"] == {("app", 1.0), ("py", 1.0)}
     assert set(families) >= {"mcpstate_server_startup_seconds", "mcpstate_server_rss_bytes",
                              "mcpstate_server_tools", "mcpstate_server_revision",
                              "mcpstate_last_status_timestamp_seconds"}
@@ -55,14 +55,14 @@ def test_status_formats(project) -> None:  # type: ignore[no-untyped-def]
     assert float(stamp) >= before - 1
 
 
-def parse_prometheus(text: str) -> dict[str, set[tuple[str, str]]]:
+def parse_prometheus(text: str) -> dict[str, set[tuple[str, float]]]:
     from prometheus_client.parser import text_string_to_metric_families
 
-    out: dict[str, set[tuple[str, str]]] = {}
+    out: dict[str, set[tuple[str, float]]] = {}
     for family in text_string_to_metric_families(text):
         assert family.name.startswith("mcpstate_")
         for sample in family.samples:
-            out.setdefault(sample.name, set()).add((sample.labels.get("server", ""), repr(sample.value)))
+            out.setdefault(sample.name, set()).add((sample.labels.get("server", ""), float(sample.value)))
     return out
 
 
