@@ -56,10 +56,3 @@ def ensure_private_dir(path: Path) -> Path:
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
-
-def sha256_file(path: Path) -> str | None:
-    """The sha256 of a file's bytes, or None when it does not exist."""
-    try:
-        return sha256_bytes(Path(path).read_bytes())
-    except FileNotFoundError:
-        return None

@@ -3,7 +3,6 @@ Every problem is reported at once, as `file:line:col: key.path: message`."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import LockfileError
+from mcpstate.fsutil import sha256_bytes
 from mcpstate.lockrules import check_lockfile
 from mcpstate.model import (DEFAULT_TARGET_PATHS, LoadSpec, Lockfile, Retention, ServerSpec,
                             SmokeCall, Target, TestSpec, UpdatePolicy)
@@ -39,7 +39,7 @@ def load_lockfile(path: Path, deep: bool = False) -> Lockfile:
     except OSError as e:
         raise LockfileError([f"{display(path)}: cannot read: {e.strerror}"]) from None
     data = parse_lockfile_text(raw, path, deep)
-    return build_lockfile(data, str(path), hashlib.sha256(raw).hexdigest())
+    return build_lockfile(data, str(path), sha256_bytes(raw))
 
 
 def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False) -> dict[str, Any]:

@@ -10,7 +10,6 @@ from typing import Any, Mapping, NamedTuple
 # sooner (dataclasses imports inspect and compiles each class's methods at import).
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-SOURCES = ("npm", "pypi", "command", "remote")
 CLIENTS = ("claude-code", "cursor", "vscode", "claude-desktop")
 DEFAULT_TARGET_PATHS = {
     "claude-code": ".mcp.json",
@@ -18,8 +17,6 @@ DEFAULT_TARGET_PATHS = {
     "vscode": ".vscode/mcp.json",
     "claude-desktop": "claude_desktop_config.json",
 }
-ACTIONS = ("create", "update", "delete", "no-op", "import")
-REASONS = ("new", "version", "config", "drift", "removed", "recover", "targets")
 
 
 class SmokeCall(NamedTuple):

@@ -94,11 +94,6 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
         applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"))
 
 
-def server_from_json(name: str, raw: dict[str, Any]) -> AppliedServer:
-    """A revision kept as JSON (`previous`, a journal record) made whole again."""
-    return _server(name, raw)
-
-
 def server_to_json(server: AppliedServer) -> dict[str, Any]:
     return {
         "revision": server.revision, "source": server.source, "package": server.package,

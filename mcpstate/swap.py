@@ -7,14 +7,13 @@ between gets only this server's entry restored."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
+from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir, sha256_bytes
 from mcpstate.model import Target
 from mcpstate.targets import file_mode, read_target, resolve_path
 from mcpstate.targets.jsonfile import entry_sha256, with_entry, write_bytes
@@ -37,7 +36,7 @@ def swap_entries(project_dir: Path, state_dir: Path, tx: str, server: str,
         new = with_entry(doc, server, entry)
         plans.append((i, target, doc.raw, new, entry))
     manifest = {t.path: {"client": t.client, "file": f"{i}.pre" if raw is not None else None,
-                         "new_sha256": _sha(new)} for i, t, raw, new, _ in plans}
+                         "new_sha256": sha256_bytes(new)} for i, t, raw, new, _ in plans}
     for i, _, raw, _, _ in plans:
         if raw is not None:
             atomic_write(folder / f"{i}.pre", raw, mode=0o600)
@@ -72,7 +71,7 @@ def _restore_one(project_dir: Path, target: Target, server: str, pre: bytes | No
     current = file.read_bytes() if file.exists() else None
     if current == pre:
         return False
-    if current is not None and _sha(current) == new_sha:
+    if current is not None and sha256_bytes(current) == new_sha:
         if pre is None:
             file.unlink()
             fsync_dir(file.parent)
@@ -112,7 +111,3 @@ def backup_targets(project_dir: Path, state_dir: Path, targets: list[Target], se
         if file.exists():
             name = target.path.replace("/", "+").lstrip("+")
             atomic_write(folder / f"{name}.{serial}.json", file.read_bytes(), mode=0o600)
-
-
-def _sha(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()

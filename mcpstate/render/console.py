@@ -46,10 +46,6 @@ class Output:
     def warn(self, text: str) -> None:
         self.stderr.write(f"warning: {text}\n")
 
-    @property
-    def interactive(self) -> bool:
-        return self.stderr.isatty()
-
     def _console(self) -> Any:
         if self._rich is None:
             from rich.console import Console

@@ -10,6 +10,7 @@ from types import ModuleType
 from typing import Any
 
 from mcpstate.envrefs import rewrite
+from mcpstate.fsutil import sha256_bytes
 from mcpstate.launch import resolved
 from mcpstate.model import Launch, Target, TargetFile
 from mcpstate.targets.jsonfile import TargetDoc, entry_sha256, read_doc
@@ -35,11 +36,9 @@ def read_target(project_dir: Path, target: Target) -> TargetDoc:
 
 def observe_target(project_dir: Path, target: Target) -> TargetFile:
     """The file as found: its sha256 and one hash per entry."""
-    import hashlib
-
     doc = read_target(project_dir, target)
     entries = {name: entry_sha256(entry) for name, entry in doc.entries.items()}
-    sha = hashlib.sha256(doc.raw).hexdigest() if doc.raw is not None else None
+    sha = sha256_bytes(doc.raw) if doc.raw is not None else None
     warnings = tuple(getattr(client_module(target.client), "warnings", lambda d: ())(doc))
     return TargetFile(target.client, target.path, doc.raw is not None, sha, entries, warnings)
 

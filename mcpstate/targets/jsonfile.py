@@ -4,13 +4,12 @@ atomically. One module per client supplies only what differs."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from mcpstate.errors import TargetError
-from mcpstate.fsutil import atomic_write
+from mcpstate.fsutil import atomic_write, sha256_bytes
 
 
 class TargetDoc(NamedTuple):
@@ -29,7 +28,7 @@ class TargetDoc(NamedTuple):
 def entry_sha256(entry: Any) -> str:
     """A stable hash of one entry, whatever the file's layout."""
     canonical = json.dumps(entry, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return sha256_bytes(canonical.encode())
 
 
 def read_doc(path: Path, key: str, parse: Any = None) -> TargetDoc:
