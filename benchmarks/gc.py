@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mcpstate.journal import encode_record  # noqa: E402
+from mcpstate.state.journal import encode_record  # noqa: E402
 
 PACKAGES = 50
 DAY = 86400

@@ -12,7 +12,7 @@ from typing import Any
 
 from mcpstate.model import Change, Lockfile, Plan, State
 from mcpstate.registryurls import install_registries
-from mcpstate.state import load_state
+from mcpstate.state.file import load_state
 from mcpstate.swap import backup_targets
 from mcpstate.transaction import Env, Job, StepFailed, prepare, switch
 

@@ -8,14 +8,14 @@ from typing import Any, NamedTuple
 
 from mcpstate.applier import ApplyOptions, jobs_for, make_env, run_jobs
 from mcpstate.context import Context
-from mcpstate.journal import open_journal
+from mcpstate.state.journal import open_journal
 from mcpstate.lockfile import load_lockfile
-from mcpstate.locking import state_lock
+from mcpstate.state.lock import state_lock
 from mcpstate.planning import PlanRun, prepare_plan
 from mcpstate.recovery import recover
 from mcpstate.render.plans import print_plan
 from mcpstate.savedplan import check_not_stale, read_saved_plan
-from mcpstate.state import who
+from mcpstate.state.file import who
 from mcpstate.transaction import Job
 
 

@@ -16,9 +16,9 @@ from mcpstate.errors import StoreError
 from mcpstate.fsutil import atomic_write
 from mcpstate.gc import Item, Policy, Selection, select
 from mcpstate.gcscan import find_roots, inventory, split_lines
-from mcpstate.journal import (JOURNAL_FILE, archive_paths, decode_line, open_journal, read_archive,
+from mcpstate.state.journal import (JOURNAL_FILE, archive_paths, decode_line, open_journal, read_archive,
                               read_journal, record_key)
-from mcpstate.state import load_state, who
+from mcpstate.state.file import load_state, who
 
 
 class OutsideStateDir(StoreError):

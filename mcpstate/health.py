@@ -14,7 +14,7 @@ from mcpstate.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
 from mcpstate.registryurls import install_registries
 from mcpstate.rollback import spec_from_record
-from mcpstate.state import server_to_json
+from mcpstate.state.file import server_to_json
 
 
 @dataclass(frozen=True)

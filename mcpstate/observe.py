@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcpstate.journal import open_transactions, read_journal
+from mcpstate.state.journal import open_transactions, read_journal
 from mcpstate.model import Lockfile, Observed, Target
-from mcpstate.state import load_state
+from mcpstate.state.file import load_state
 from mcpstate.store import is_intact
 from mcpstate.targets import observe_target
 

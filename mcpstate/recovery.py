@@ -6,8 +6,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from mcpstate.journal import Journal, open_transactions, read_journal
-from mcpstate.state import load_state
+from mcpstate.state.journal import Journal, open_transactions, read_journal
+from mcpstate.state.file import load_state
 from mcpstate.swap import discard, restore_entries
 
 

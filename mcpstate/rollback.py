@@ -9,11 +9,11 @@ from typing import Any
 
 from mcpstate.applier import ApplyOptions, make_env, run_jobs
 from mcpstate.errors import McpStateError
-from mcpstate.history import find_revision
-from mcpstate.journal import open_journal, read_journal_all
+from mcpstate.state.history import find_revision
+from mcpstate.state.journal import open_journal, read_journal_all
 from mcpstate.model import Lockfile, ServerSpec, TestSpec
 from mcpstate.recovery import recover
-from mcpstate.state import load_state, who
+from mcpstate.state.file import load_state, who
 from mcpstate.transaction import Job
 
 

@@ -13,7 +13,7 @@ from typing import NamedTuple
 
 from mcpstate.errors import IntegrityError, StoreError
 from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
-from mcpstate.journal import now_iso
+from mcpstate.state.journal import now_iso
 from mcpstate.model import ServerSpec
 
 MARKER = ".mcpstate-intact"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from mcpstate.journal import open_transactions, read_journal
+from mcpstate.state.journal import open_transactions, read_journal
 from mcpstate.model import TestSpec
 from mcpstate.targets.jsonfile import entry_sha256
 from testing.catalogue import NPM_SERVER, NPM_VERSIONS, PYPI_SERVER, PYPI_VERSIONS

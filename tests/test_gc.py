@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from mcpstate.gc import (DAY_S, Found, Inventory, JournalLine, Policy, Roots, StoreEntry, archive_name,
                          journal_cut, select)
 from mcpstate.gcrun import OutsideStateDir, checked_path
-from mcpstate.journal import encode_record, read_journal, read_journal_all
+from mcpstate.state.journal import encode_record, read_journal, read_journal_all
 from mcpstate.model import Retention
 from tests.helpers import run_cli
 
@@ -411,7 +411,7 @@ def test_rollback_works_after_gc_and_reinstalls_a_revision_gc_collected(project:
 
 @pytest.mark.slow
 def test_old_journal_lines_move_to_an_archive_and_history_still_shows_them(project: Any) -> None:
-    from mcpstate.journal import read_archive
+    from mcpstate.state.journal import read_archive
 
     state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
     records = read_journal(state).records

@@ -10,7 +10,7 @@ import pytest
 
 from mcpstate.errors import StateError
 from mcpstate.model import Target
-from mcpstate.state import load_state
+from mcpstate.state.file import load_state
 from mcpstate.targets import observe_target
 from tests.helpers import run_cli, snapshot
 

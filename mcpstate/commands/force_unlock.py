@@ -12,8 +12,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.locking import force_unlock
-    from mcpstate.statedir import state_dir_of
+    from mcpstate.state.lock import force_unlock
+    from mcpstate.state.layout import state_dir_of
 
     holder = force_unlock(state_dir_of(ctx), args.lock_id)
     ctx.out.print(f"Lock {args.lock_id} broken (it was held by {holder.get('operation')} "

@@ -62,7 +62,7 @@ def _settings(ctx: Context) -> tuple[Retention, Path]:
 def _collect(ctx: Context, state_dir: Path, policy: Policy, args: argparse.Namespace, now: float) -> Selection:
     from mcpstate.durations import parse_duration
     from mcpstate.gcrun import collect, execute
-    from mcpstate.locking import state_lock
+    from mcpstate.state.lock import state_lock
 
     with state_lock(state_dir, "gc", parse_duration(args.lock_timeout, "--lock-timeout")):
         selection = collect(state_dir, ctx.project_dir, policy, now)

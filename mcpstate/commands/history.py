@@ -13,11 +13,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.history import history_rows
-    from mcpstate.journal import read_journal_all
+    from mcpstate.state.history import history_rows
+    from mcpstate.state.journal import read_journal_all
     from mcpstate.render.table import table
-    from mcpstate.state import load_state
-    from mcpstate.statedir import state_dir_of
+    from mcpstate.state.file import load_state
+    from mcpstate.state.layout import state_dir_of
 
     state_dir = state_dir_of(ctx)
     journal = read_journal_all(state_dir)  # gc moves old lines to archives

@@ -22,7 +22,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.health import probe_all, status_launches
     from mcpstate.lockfile import load_lockfile
     from mcpstate.render.status import prometheus, status_rows, status_text
-    from mcpstate.state import load_state
+    from mcpstate.state.file import load_state
 
     try:
         lockfile = load_lockfile(ctx.lockfile_path)

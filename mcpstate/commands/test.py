@@ -18,7 +18,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.health import test_server
     from mcpstate.lockfile import load_lockfile
     from mcpstate.probe import render_report_text
-    from mcpstate.state import load_state
+    from mcpstate.state.file import load_state
 
     lockfile = load_lockfile(ctx.lockfile_path)
     state_dir = ctx.state_dir(lockfile.state_dir)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcpstate.journal import JOURNAL_FILE, decode_line, open_transactions, read_journal
+from mcpstate.state.journal import JOURNAL_FILE, decode_line, open_transactions, read_journal
 from mcpstate.targets.jsonfile import entry_sha256
 
 # MCPSTATE_STRESS_SCALE=10 runs ten times the iterations and examples (a deep run by hand).

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from mcpstate.journal import encode_record
+from mcpstate.state.journal import encode_record
 from testing.catalogue import NPM_SERVER, NPM_TINY, PYPI_SERVER
 from testing.tools import isolated_env
 from tests.stress.stresshelp import (LOG, cli, command, diff_snapshots, lockfile_text, tree_snapshot,

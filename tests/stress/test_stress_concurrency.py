@@ -10,7 +10,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from mcpstate.journal import open_transactions
+from mcpstate.state.journal import open_transactions
 from testing.catalogue import NPM_SERVER, NPM_VERSIONS
 from testing.pytest_plugin import Project
 from tests.stress.stresshelp import (LOG, STATE_DIR, assert_invariant_all, cli, journal_records,

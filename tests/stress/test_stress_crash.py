@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from mcpstate.journal import open_transactions, read_journal
+from mcpstate.state.journal import open_transactions, read_journal
 from testing.catalogue import NPM_SERVER, NPM_TINY, NPM_VERSIONS, TINY_VERSIONS
 from testing.pytest_plugin import Project
 from tests.stress.stresshelp import (KEY, STATE_DIR, assert_invariant_all, cli,

@@ -17,8 +17,8 @@ from typing import Any
 from mcpstate import __version__
 from mcpstate.errors import LockHeldError, McpStateError
 from mcpstate.fsutil import atomic_write, ensure_private_dir
-from mcpstate.journal import now_iso
-from mcpstate.state import who
+from mcpstate.state.journal import now_iso
+from mcpstate.state.file import who
 
 POLL_S = 0.1
 
