@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 from mcpstate.applier import ApplyOptions, jobs_for, make_env, run_jobs
 from mcpstate.context import Context
 from mcpstate.state.journal import open_journal
-from mcpstate.lockfile import load_lockfile
+from mcpstate.lockfile.load import load_lockfile
 from mcpstate.state.lock import state_lock
 from mcpstate.planning import PlanRun, prepare_plan
 from mcpstate.recovery import recover

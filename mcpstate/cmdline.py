@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from mcpstate.lockrules import NPM_NAME, PYPI_NAME, SEMVER
+from mcpstate.lockfile.rules import NPM_NAME, PYPI_NAME, SEMVER
 
 # Options that change nothing about what runs; any other option keeps the entry a
 # plain command, since mcpstate could not reproduce its effect.

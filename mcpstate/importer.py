@@ -19,7 +19,7 @@ from typing import Any
 from mcpstate.cmdline import Launch, parse_launch
 from mcpstate.errors import RegistryError, TargetError, UsageError
 from mcpstate.envrefs import REFERENCE
-from mcpstate.lockrules import env_name, looks_secret
+from mcpstate.lockfile.rules import env_name, looks_secret
 from mcpstate.versions import Catalog, latest, wanted
 
 MCP_SERVERS_CLIENTS = ("claude-code", "cursor", "claude-desktop")  # all `mcpServers` files

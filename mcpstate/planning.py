@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from mcpstate.lockfile import display, load_lockfile
+from mcpstate.lockfile.load import display, load_lockfile
 from mcpstate.model import Lockfile, Observed, Plan
 from mcpstate.observe import observe
 from mcpstate.planner import make_plan

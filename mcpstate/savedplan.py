@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import StalePlanError, UsageError
-from mcpstate.lockfile import key_path, load_schema
+from mcpstate.lockfile.load import key_path, load_schema
 from mcpstate.render.planjson import FORMAT_VERSION
-from mcpstate.schemacheck import SchemaChecker
+from mcpstate.lockfile.schemacheck import SchemaChecker
 
 _REQUIRED = ("format_version", "lockfile", "state", "targets", "changes", "summary")
 

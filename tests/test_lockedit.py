@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mcpstate.errors import LockfileError
-from mcpstate.lockappend import append_servers
-from mcpstate.lockedit import Edit, rewrite
+from mcpstate.lockfile.append import append_servers
+from mcpstate.lockfile.edit import Edit, rewrite
 
 SHA = "sha512-" + "N" * 86 + "=="
 COMMENTED = textwrap.dedent("""\

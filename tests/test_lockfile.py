@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mcpstate.errors import LockfileError
-from mcpstate.lockfile import load_lockfile
+from mcpstate.lockfile.load import load_lockfile
 from tests.helpers import run_cli, snapshot
 
 GOOD = """\

@@ -10,7 +10,7 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from mcpstate.lockfile import load_schema
+from mcpstate.lockfile.load import load_schema
 from mcpstate.model import Lockfile, Observed, OpenTransaction, ServerSpec, State, TargetFile
 from mcpstate.planner import make_plan
 from mcpstate.render.planjson import plan_document

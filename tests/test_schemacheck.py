@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mcpstate.lockfile import load_schema
-from mcpstate.schemacheck import SUPPORTED, SchemaChecker
+from mcpstate.lockfile.load import load_schema
+from mcpstate.lockfile.schemacheck import SUPPORTED, SchemaChecker
 from tests.test_lockfile import BROKEN
 
 ROOT = Path(__file__).parent.parent

@@ -9,7 +9,7 @@ import time
 import jsonschema
 import pytest
 
-from mcpstate.lockfile import load_schema
+from mcpstate.lockfile.load import load_schema
 from testing.catalogue import NPM_VERSIONS
 from tests.applyhelp import lockfile, read_json
 

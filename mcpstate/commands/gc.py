@@ -50,7 +50,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 def _settings(ctx: Context) -> tuple[Retention, Path]:
     """The lockfile's retention and state dir; the defaults when there is no lockfile.
     A lockfile that is there but invalid is an error: its retention may keep more."""
-    from mcpstate.lockfile import load_lockfile
+    from mcpstate.lockfile.load import load_lockfile
     from mcpstate.model import Retention
 
     if not ctx.lockfile_path.exists():

@@ -48,8 +48,9 @@ def adopt_for_init(ctx: Context, existing: Path) -> int | None:
 
 def import_config(ctx: Context, path: Path, client: str, fmt: str = "text") -> int:
     """Add the servers of the client config at `path` to the lockfile (made if missing)."""
-    from mcpstate import importer, lockappend, lockedit
-    from mcpstate.lockfile import load_lockfile
+    from mcpstate import importer
+    from mcpstate.lockfile import append, edit
+    from mcpstate.lockfile.load import load_lockfile
 
     entries = importer.read_client_config(path, client)
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
@@ -60,8 +61,8 @@ def import_config(ctx: Context, path: Path, client: str, fmt: str = "text") -> i
     drafts = _drafts(ctx, entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
     if drafts:
         _resolve(drafts, lockfile.registries if lockfile else {})
-        new_text = lockappend.append_servers(text, {d.name: d.fields for d in drafts})
-        lockedit.save(ctx.lockfile_path, before, new_text)
+        new_text = append.append_servers(text, {d.name: d.fields for d in drafts})
+        edit.save(ctx.lockfile_path, before, new_text)
     if fmt == "json":
         _report_json(ctx, path, drafts, secrets, skipped)
     elif drafts:
@@ -156,7 +157,7 @@ def _header(ctx: Context, path: Path, client: str) -> str:
 
 
 def _show(path: Path) -> str:
-    from mcpstate.lockfile import display
+    from mcpstate.lockfile.load import display
 
     return display(path)
 

@@ -31,7 +31,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.errors import UsageError
     from mcpstate.fsutil import atomic_write
-    from mcpstate.lockfile import display
+    from mcpstate.lockfile.load import display
 
     path = ctx.lockfile_path
     if path.exists() and not args.force:

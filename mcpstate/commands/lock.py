@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from mcpstate.context import Context
 
 if TYPE_CHECKING:
-    from mcpstate.lockedit import Edit
+    from mcpstate.lockfile.edit import Edit
     from mcpstate.model import ServerSpec
 
 
@@ -20,9 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate import lockedit, pins
+    from mcpstate.lockfile import edit, pins
     from mcpstate.errors import LockfileError
-    from mcpstate.lockfile import display, load_lockfile
+    from mcpstate.lockfile.load import display, load_lockfile
     from mcpstate.registry import fetch_catalogs
 
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
@@ -35,8 +35,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if problems:
         raise LockfileError(problems + [f"nothing was written to {display(ctx.lockfile_path)}"])
     if edits:
-        text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
-        lockedit.save(ctx.lockfile_path, before, text)
+        text = edit.rewrite((before or b"").decode("utf-8"), edits)
+        edit.save(ctx.lockfile_path, before, text)
     if args.format == "json":
         ctx.out.json(lock_json(servers, edits))
         return 0

@@ -17,9 +17,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate import pins
+    from mcpstate.lockfile import pins
     from mcpstate.errors import RegistryError
-    from mcpstate.lockfile import load_lockfile
+    from mcpstate.lockfile.load import load_lockfile
     from mcpstate.registry import fetch_catalogs
 
     lockfile = load_lockfile(ctx.lockfile_path)

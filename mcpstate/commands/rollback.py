@@ -19,7 +19,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.applier import ApplyOptions
     from mcpstate.durations import parse_duration
-    from mcpstate.lockfile import load_lockfile
+    from mcpstate.lockfile.load import load_lockfile
     from mcpstate.state.lock import state_lock
     from mcpstate.render.applyresult import apply_json, job_lines
     from mcpstate.rollback import rollback

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from mcpstate.context import Context
 
 if TYPE_CHECKING:
-    from mcpstate.pins import Move
+    from mcpstate.lockfile.pins import Move
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -23,9 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate import lockedit, pins
+    from mcpstate.lockfile import edit, pins
     from mcpstate.errors import RegistryError
-    from mcpstate.lockfile import display, load_lockfile
+    from mcpstate.lockfile.load import display, load_lockfile
     from mcpstate.registry import fetch_catalogs
 
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
@@ -40,10 +40,10 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     for line in stays + list(dict.fromkeys(s.note for s in statuses if s.note)):
         ctx.out.progress(line)
     if moves:
-        edits = [lockedit.Edit(m.server, m.new, m.integrity) for m in moves]
-        text = lockedit.rewrite((before or b"").decode("utf-8"), edits)
+        edits = [edit.Edit(m.server, m.new, m.integrity) for m in moves]
+        text = edit.rewrite((before or b"").decode("utf-8"), edits)
         if not args.dry_run:
-            lockedit.save(ctx.lockfile_path, before, text)
+            edit.save(ctx.lockfile_path, before, text)
     if args.format == "json":
         ctx.out.json(update_json(moves, args.dry_run))
     else:

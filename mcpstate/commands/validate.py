@@ -13,7 +13,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.errors import LockfileError
-    from mcpstate.lockfile import display, load_lockfile
+    from mcpstate.lockfile.load import display, load_lockfile
 
     name = display(ctx.lockfile_path)
     try:

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from mcpstate.errors import RegistryError
-from mcpstate.lockrules import NPM_NAME
+from mcpstate.lockfile.rules import NPM_NAME
 from mcpstate.registry.fetch import Fetcher
 from mcpstate.versions import Catalog, Release
 

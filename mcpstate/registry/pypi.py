@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from mcpstate.errors import RegistryError
-from mcpstate.lockrules import PYPI_NAME
+from mcpstate.lockfile.rules import PYPI_NAME
 from mcpstate.registry.fetch import Fetcher
 from mcpstate.registry.npm import parse_time
 from mcpstate.versions import Catalog, Release

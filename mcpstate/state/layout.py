@@ -10,7 +10,7 @@ from mcpstate.errors import LockfileError
 
 def state_dir_of(ctx: Context) -> Path:
     """The lockfile's `state_dir:` when it can be read, else the default resolution."""
-    from mcpstate.lockfile import load_lockfile
+    from mcpstate.lockfile.load import load_lockfile
 
     try:
         return ctx.state_dir(load_lockfile(ctx.lockfile_path).state_dir)

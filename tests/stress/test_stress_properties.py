@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from mcpstate.errors import LockfileError
-from mcpstate.lockfile import build_lockfile, parse_lockfile_text
+from mcpstate.lockfile.load import build_lockfile, parse_lockfile_text
 from mcpstate.model import (AppliedServer, Lockfile, Observed, OpenTransaction, Plan, ServerSpec, State,
                             Target, TargetFile)
 from mcpstate.planner import make_plan

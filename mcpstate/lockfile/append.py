@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 
 from mcpstate.errors import LockfileError
-from mcpstate.lockedit import load_nodes, mapping_value, refuse, verify
+from mcpstate.lockfile.edit import load_nodes, mapping_value, refuse, verify
 
 
 def append_servers(text: str, entries: Mapping[str, Mapping[str, Any]]) -> str:

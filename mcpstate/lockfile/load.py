@@ -12,10 +12,10 @@ from typing import Any
 
 from mcpstate.errors import LockfileError
 from mcpstate.fsutil import sha256_bytes
-from mcpstate.lockrules import check_lockfile
+from mcpstate.lockfile.rules import check_lockfile
 from mcpstate.model import (DEFAULT_TARGET_PATHS, LoadSpec, Lockfile, Retention, ServerSpec,
                             SmokeCall, Target, TestSpec, UpdatePolicy)
-from mcpstate.yamlmarks import YamlSyntaxError, load_marked, locate
+from mcpstate.lockfile.yamlmarks import YamlSyntaxError, load_marked, locate
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 DEFAULT_TARGETS = (Target("claude-code", ".mcp.json"),)
@@ -24,7 +24,7 @@ DEFAULT_TARGETS = (Target("claude-code", ".mcp.json"),)
 @lru_cache(maxsize=None)
 def load_schema(name: str) -> dict[str, Any]:
     """A JSON Schema shipped inside the package (`schemas/<name>.schema.json`)."""
-    text = (Path(__file__).parent / "schemas" / f"{name}.schema.json").read_text()
+    text = (Path(__file__).parents[1] / "schemas" / f"{name}.schema.json").read_text()
     return json.loads(text)  # type: ignore[no-any-return]
 
 
@@ -64,7 +64,7 @@ def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False) -> dict[str,
 
 
 def find_problems(data: dict[str, Any], deep: bool = False) -> list[tuple[tuple[Any, ...], str]]:
-    from mcpstate.schemacheck import SchemaChecker
+    from mcpstate.lockfile.schemacheck import SchemaChecker
 
     if isinstance(data.get("version"), int) and data["version"] > 1:
         return [(("version",), f"format version {data['version']} is newer than this mcpstate"
@@ -72,7 +72,7 @@ def find_problems(data: dict[str, Any], deep: bool = False) -> list[tuple[tuple[
     problems = SchemaChecker(load_schema("lockfile")).errors(data)
     problems += list(check_lockfile(data))
     if deep:
-        from mcpstate.lockdeep import check_constraints
+        from mcpstate.lockfile.constraints import check_constraints
 
         problems += list(check_constraints(data))
     return problems

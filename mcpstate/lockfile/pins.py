@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from mcpstate.errors import RegistryError, UsageError
-from mcpstate.lockedit import Edit
+from mcpstate.lockfile.edit import Edit
 from mcpstate.model import Lockfile, ServerSpec
 from mcpstate.versions import Catalog, is_newer, latest, wanted
 

@@ -59,7 +59,7 @@ def save(path: Path, before: bytes | None, text: str) -> None:
     """Write `text` over the lockfile read as `before` (None: there was none) after
     checking it against every lockfile rule; refuse when the file changed meanwhile."""
     from mcpstate.fsutil import atomic_write
-    from mcpstate.lockfile import parse_lockfile_text
+    from mcpstate.lockfile.load import parse_lockfile_text
 
     try:
         now = path.read_bytes()

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mcpstate.lockrules import Problem
+from mcpstate.lockfile.rules import Problem
 
 _DIST_TAG = re.compile(r"^[a-z][a-z0-9._-]*$")
 
