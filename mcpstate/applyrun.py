@@ -11,10 +11,10 @@ from mcpstate.context import Context
 from mcpstate.state.journal import open_journal
 from mcpstate.lockfile.load import load_lockfile
 from mcpstate.state.lock import state_lock
-from mcpstate.planning import PlanRun, prepare_plan
+from mcpstate.plan.prepare import PlanRun, prepare_plan
 from mcpstate.recovery import recover
 from mcpstate.render.plans import print_plan
-from mcpstate.savedplan import check_not_stale, read_saved_plan
+from mcpstate.plan.saved import check_not_stale, read_saved_plan
 from mcpstate.state.file import who
 from mcpstate.transaction import Job
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from mcpstate import planner
+from mcpstate.plan import planner
 from tests.helpers import run_cli, snapshot
 
 LOCK = "version: 1\nservers:\n  a:\n    source: command\n    command: /bin/true\n"
@@ -41,7 +41,7 @@ def test_bug_exits_3_with_one_line_and_a_log(project: Path, capsys: pytest.Captu
     def broken(*args: object, **kwargs: object) -> None:
         raise ZeroDivisionError("planner bug")
 
-    monkeypatch.setattr("mcpstate.planning.make_plan", broken)
+    monkeypatch.setattr("mcpstate.plan.prepare.make_plan", broken)
     result = run_cli(capsys, project, "plan")
     assert result.code == 3
     assert result.err.count("\n") == 1 and "mcpstate.log" in result.err
@@ -55,7 +55,7 @@ def test_ctrl_c_exits_130(project: Path, capsys: pytest.CaptureFixture[str],
     def interrupted(*args: object, **kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("mcpstate.planning.make_plan", interrupted)
+    monkeypatch.setattr("mcpstate.plan.prepare.make_plan", interrupted)
     assert run_cli(capsys, project, "plan").code == 130
 
 

@@ -43,7 +43,7 @@ def test_base_modules_import_nothing_of_ours(module: str) -> None:
 
 
 def test_planner_imports_only_the_model() -> None:
-    ours = {n for n in imported_names("mcpstate.planner") if n.startswith("mcpstate")}
+    ours = {n for n in imported_names("mcpstate.plan.planner") if n.startswith("mcpstate")}
     assert ours == {"mcpstate.model"}
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from mcpstate.model import (AppliedServer, Lockfile, Observed, OpenTransaction, ServerSpec, State,
                             Target, TargetFile)
-from mcpstate.planner import make_plan
+from mcpstate.plan.planner import make_plan
 
 MCP = ".mcp.json"
 

@@ -12,8 +12,8 @@ import pytest
 
 from mcpstate.lockfile.load import load_schema
 from mcpstate.model import Lockfile, Observed, OpenTransaction, ServerSpec, State, TargetFile
-from mcpstate.planner import make_plan
-from mcpstate.render.planjson import plan_document
+from mcpstate.plan.planner import make_plan
+from mcpstate.plan.document import plan_document
 from mcpstate.render.planmd import MARKER, plan_markdown
 from mcpstate.render.plantext import plan_lines
 from tests.test_planner import applied, lock, spec

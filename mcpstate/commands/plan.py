@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.fsutil import atomic_write
-    from mcpstate.planning import prepare_plan
+    from mcpstate.plan.prepare import prepare_plan
     from mcpstate.render.plans import print_plan
 
     result = prepare_plan(ctx.project_dir, ctx.lockfile_path, ctx.state_dir,

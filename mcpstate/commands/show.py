@@ -14,7 +14,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.render.plans import print_plan
-    from mcpstate.savedplan import read_saved_plan
+    from mcpstate.plan.saved import read_saved_plan
 
     print_plan(ctx.out, read_saved_plan(ctx.path(args.file)), args.format)
     return 0

@@ -24,7 +24,7 @@ from mcpstate.errors import LockfileError
 from mcpstate.lockfile.load import build_lockfile, parse_lockfile_text
 from mcpstate.model import (AppliedServer, Lockfile, Observed, OpenTransaction, Plan, ServerSpec, State,
                             Target, TargetFile)
-from mcpstate.planner import make_plan
+from mcpstate.plan.planner import make_plan
 from testing.catalogue import NPM_SERVER, NPM_TINY, NPM_VERSIONS, TINY_VERSIONS
 from testing.pytest_plugin import Project
 from tests.stress.stresshelp import assert_invariant_all, cli, scaled

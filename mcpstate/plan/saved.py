@@ -8,7 +8,7 @@ from typing import Any
 
 from mcpstate.errors import StalePlanError, UsageError
 from mcpstate.lockfile.load import key_path, load_schema
-from mcpstate.render.planjson import FORMAT_VERSION
+from mcpstate.plan.document import FORMAT_VERSION
 from mcpstate.lockfile.schemacheck import SchemaChecker
 
 _REQUIRED = ("format_version", "lockfile", "state", "targets", "changes", "summary")

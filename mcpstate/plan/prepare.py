@@ -9,9 +9,9 @@ from typing import Any, NamedTuple
 
 from mcpstate.lockfile.load import display, load_lockfile
 from mcpstate.model import Lockfile, Observed, Plan
-from mcpstate.observe import observe
-from mcpstate.planner import make_plan
-from mcpstate.render.planjson import plan_document
+from mcpstate.plan.observe import observe
+from mcpstate.plan.planner import make_plan
+from mcpstate.plan.document import plan_document
 
 
 class PlanRun(NamedTuple):
