@@ -25,8 +25,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.applier import ApplyOptions
-    from mcpstate.applyrun import run_apply
+    from mcpstate.apply.jobs import ApplyOptions
+    from mcpstate.apply.run import run_apply
     from mcpstate.durations import parse_duration
     from mcpstate.errors import UsageError
     from mcpstate.render.applyresult import apply_json, job_lines

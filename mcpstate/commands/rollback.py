@@ -17,12 +17,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.applier import ApplyOptions
+    from mcpstate.apply.jobs import ApplyOptions
     from mcpstate.durations import parse_duration
     from mcpstate.lockfile.load import load_lockfile
     from mcpstate.state.lock import state_lock
     from mcpstate.render.applyresult import apply_json, job_lines
-    from mcpstate.rollback import rollback
+    from mcpstate.apply.rollback import rollback
 
     lockfile = load_lockfile(ctx.lockfile_path)
     state_dir = ctx.state_dir(lockfile.state_dir)

@@ -19,7 +19,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     from mcpstate.errors import LockfileError
     from mcpstate.fsutil import atomic_write
-    from mcpstate.health import probe_all, status_launches
+    from mcpstate.apply.health import probe_all, status_launches
     from mcpstate.lockfile.load import load_lockfile
     from mcpstate.render.status import prometheus, status_rows, status_text
     from mcpstate.state.file import load_state

@@ -15,7 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.health import test_server
+    from mcpstate.apply.health import test_server
     from mcpstate.lockfile.load import load_lockfile
     from mcpstate.probe import render_report_text
     from mcpstate.state.file import load_state

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mcpstate.transaction import Job
+from mcpstate.apply.transaction import Job
 
 FORMAT_VERSION = "1"
 

@@ -13,7 +13,7 @@ from mcpstate.errors import McpStateError, UsageError
 from mcpstate.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
 from mcpstate.registryurls import install_registries
-from mcpstate.rollback import spec_from_record
+from mcpstate.apply.rollback import spec_from_record
 from mcpstate.state.file import server_to_json
 
 
@@ -55,7 +55,7 @@ def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: Path) -> Path | None
 
 def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
            previous: Any) -> Any:
-    from mcpstate.applier import probe_launch
+    from mcpstate.apply.jobs import probe_launch
 
     live = resolved(entry_launch(spec, store_path), os.environ, spec.name)
     return probe_launch(live, test, previous)

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcpstate.applier import ApplyOptions, make_env, run_jobs
+from mcpstate.apply.jobs import ApplyOptions, make_env, run_jobs
 from mcpstate.errors import McpStateError
 from mcpstate.state.history import find_revision
 from mcpstate.state.journal import open_journal, read_journal_all
 from mcpstate.model import Lockfile, ServerSpec, TestSpec
-from mcpstate.recovery import recover
+from mcpstate.apply.recovery import recover
 from mcpstate.state.file import load_state, who
-from mcpstate.transaction import Job
+from mcpstate.apply.transaction import Job
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,8 @@ from typing import Any
 from mcpstate.model import Change, Lockfile, Plan, State
 from mcpstate.registryurls import install_registries
 from mcpstate.state.file import load_state
-from mcpstate.swap import backup_targets
-from mcpstate.transaction import Env, Job, StepFailed, prepare, switch
+from mcpstate.apply.swap import backup_targets
+from mcpstate.apply.transaction import Env, Job, StepFailed, prepare, switch
 
 DESCRIPTIONS = {"create": "Install complete", "import": "Adopted the existing entry",
                 "delete": "Deleted", "version": "Upgrade complete", "config": "Configuration changed",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from mcpstate.state.journal import Journal, open_transactions, read_journal
 from mcpstate.state.file import load_state
-from mcpstate.swap import discard, restore_entries
+from mcpstate.apply.swap import discard, restore_entries
 
 
 def recover(project_dir: Path, state_dir: Path, journal: Journal) -> list[str]:

@@ -22,7 +22,7 @@ from mcpstate.state.journal import Journal, now_iso
 from mcpstate.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Launch, ServerSpec, State, Target
 from mcpstate.state.file import save_state, server_to_json
-from mcpstate.swap import discard, read_entry, restore_entries, swap_entries
+from mcpstate.apply.swap import discard, read_entry, restore_entries, swap_entries
 from mcpstate.targets import render_for
 from mcpstate.targets.jsonfile import entry_sha256
 

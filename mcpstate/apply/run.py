@@ -6,17 +6,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
-from mcpstate.applier import ApplyOptions, jobs_for, make_env, run_jobs
+from mcpstate.apply.jobs import ApplyOptions, jobs_for, make_env, run_jobs
 from mcpstate.context import Context
 from mcpstate.state.journal import open_journal
 from mcpstate.lockfile.load import load_lockfile
 from mcpstate.state.lock import state_lock
 from mcpstate.plan.prepare import PlanRun, prepare_plan
-from mcpstate.recovery import recover
+from mcpstate.apply.recovery import recover
 from mcpstate.render.plans import print_plan
 from mcpstate.plan.saved import check_not_stale, read_saved_plan
 from mcpstate.state.file import who
-from mcpstate.transaction import Job
+from mcpstate.apply.transaction import Job
 
 
 class ApplyRun(NamedTuple):
