@@ -109,7 +109,7 @@ def rm_floor(template: Path, paths: list[str]) -> float:
 
 
 def process_scan_s() -> float:
-    from mcpstate.gcscan import process_roots
+    from mcpstate.gc.scan import process_roots
 
     started = time.perf_counter()
     process_roots(("/nonexistent/store",), set())

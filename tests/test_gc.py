@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mcpstate.gc import (DAY_S, Found, Inventory, JournalLine, Policy, Roots, StoreEntry, archive_name,
+from mcpstate.gc.select import (DAY_S, Found, Inventory, JournalLine, Policy, Roots, StoreEntry, archive_name,
                          journal_cut, select)
-from mcpstate.gcrun import OutsideStateDir, checked_path
+from mcpstate.gc.run import OutsideStateDir, checked_path
 from mcpstate.state.journal import encode_record, read_journal, read_journal_all
 from mcpstate.model import Retention
 from tests.helpers import run_cli
@@ -291,7 +291,7 @@ def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pyte
     def refuse(path: Any, *args: Any, **kwargs: Any) -> None:
         raise PermissionError(13, "Permission denied", str(path))
 
-    monkeypatch.setattr("mcpstate.gcrun.shutil.rmtree", refuse)
+    monkeypatch.setattr("mcpstate.gc.run.shutil.rmtree", refuse)
     result = run_cli(capsys, tmp_path, "gc", "--keep", "0")
     assert result.code == 1 and "store/npm/x@1.0.0: cannot remove it (Permission denied)" in result.err
     events = [(r["event"], r["detail"].get("path")) for r in read_journal(state).records]
@@ -300,7 +300,7 @@ def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pyte
 
 
 def test_process_detection_reads_exe_args_and_cwd_and_skips_what_it_cannot(tmp_path: Path) -> None:
-    from mcpstate.gcscan import _paths_used, process_roots, store_prefixes
+    from mcpstate.gc.scan import _paths_used, process_roots, store_prefixes
 
     state = tmp_path / ".mcpstate"
     first, second = make_entry(state, "x@1.0.0"), make_entry(state, "x@2.0.0")

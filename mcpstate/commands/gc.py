@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from mcpstate.context import Context
 
 if TYPE_CHECKING:
-    from mcpstate.gc import Policy, Selection
+    from mcpstate.gc.select import Policy, Selection
     from mcpstate.model import Retention
 
 FORMAT_VERSION = "1"
@@ -33,7 +33,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
     from mcpstate.durations import parse_duration
     from mcpstate.errors import UsageError
-    from mcpstate.gc import Policy, Selection
+    from mcpstate.gc.select import Policy, Selection
 
     if args.keep is not None and args.keep < 0:
         raise UsageError("--keep must be 0 or more")
@@ -61,7 +61,7 @@ def _settings(ctx: Context) -> tuple[Retention, Path]:
 
 def _collect(ctx: Context, state_dir: Path, policy: Policy, args: argparse.Namespace, now: float) -> Selection:
     from mcpstate.durations import parse_duration
-    from mcpstate.gcrun import collect, execute
+    from mcpstate.gc.run import collect, execute
     from mcpstate.state.lock import state_lock
 
     with state_lock(state_dir, "gc", parse_duration(args.lock_timeout, "--lock-timeout")):

@@ -1,4 +1,4 @@
-"""Running gc (DESIGN §10): gather the facts, select (mcpstate.gc, pure), and carry the
+"""Running gc (DESIGN §10): gather the facts, select (mcpstate.gc.select, pure), and carry the
 selection out. Both halves run under the state lock, held by the caller."""
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 
 from mcpstate.errors import StoreError
 from mcpstate.fsutil import atomic_write
-from mcpstate.gc import Item, Policy, Selection, select
-from mcpstate.gcscan import find_roots, inventory, split_lines
+from mcpstate.gc.select import Item, Policy, Selection, select
+from mcpstate.gc.scan import find_roots, inventory, split_lines
 from mcpstate.state.journal import (JOURNAL_FILE, archive_paths, decode_line, open_journal, read_archive,
                               read_journal, record_key)
 from mcpstate.state.file import load_state, who

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import StoreError
-from mcpstate.gc import Found, Inventory, JournalLine, Roots, StoreEntry, iso_time
+from mcpstate.gc.select import Found, Inventory, JournalLine, Roots, StoreEntry, iso_time
 from mcpstate.state.journal import JOURNAL_FILE, decode_line, open_transactions
 from mcpstate.model import State
 from mcpstate.store import MARKER, entry_dirname
