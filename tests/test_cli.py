@@ -110,5 +110,5 @@ def test_init_writes_a_valid_starter_and_refuses_to_overwrite(tmp_path: Path,
 
 def test_planner_module_does_no_io() -> None:
     source = Path(planner.__file__).read_text()
-    for word in ("open(", "import os", "os.environ", "Path(", "datetime", "time.", "mcpstate.store"):
+    for word in ("open(", "import os", "os.environ", "Path(", "datetime", "time.", "mcpstate.store.entries"):
         assert word not in source

@@ -333,7 +333,7 @@ def apply_in_turn(project: Any, behaviours: list[str]) -> Path:
 
 
 def entry_rel(behaviour: str) -> str:
-    from mcpstate.store import entry_dirname
+    from mcpstate.store.entries import entry_dirname
     from testing.catalogue import NPM_SERVER, NPM_VERSIONS
 
     return f"store/npm/{entry_dirname(NPM_SERVER, NPM_VERSIONS[behaviour])}"

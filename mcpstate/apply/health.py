@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import McpStateError, UsageError
-from mcpstate.launch import entry_launch, resolved
+from mcpstate.store.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
 from mcpstate.registryurls import install_registries
 from mcpstate.apply.rollback import spec_from_record
@@ -47,7 +47,7 @@ def test_server(lockfile: Lockfile, state: State, state_dir: Path, name: str,
 def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: Path) -> Path | None:
     if spec.source not in ("npm", "pypi"):
         return None
-    from mcpstate.store import stage
+    from mcpstate.store.entries import stage
 
     urls = install_registries(lockfile.registries, os.environ)
     return stage(state_dir, spec, urls.get(spec.source)).path

@@ -19,7 +19,7 @@ from typing import Any
 
 from mcpstate.errors import McpStateError
 from mcpstate.state.journal import Journal, now_iso
-from mcpstate.launch import entry_launch, resolved
+from mcpstate.store.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Launch, ServerSpec, State, Target
 from mcpstate.state.file import save_state, server_to_json
 from mcpstate.apply.swap import discard, read_entry, restore_entries, swap_entries
@@ -95,7 +95,7 @@ def _stage(job: Job, env: Env) -> None:
     assert spec is not None
     if spec.source in ("npm", "pypi"):
         from mcpstate.errors import IntegrityError
-        from mcpstate.store import stage
+        from mcpstate.store.entries import stage
 
         _log(env, job, "staging")
         env.say(f"[{job.server}] staging {spec.source} {spec.package}@{spec.version}")

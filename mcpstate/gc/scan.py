@@ -16,7 +16,7 @@ from mcpstate.errors import StoreError
 from mcpstate.gc.select import Found, Inventory, JournalLine, Roots, StoreEntry, iso_time
 from mcpstate.state.journal import JOURNAL_FILE, decode_line, open_transactions
 from mcpstate.model import State
-from mcpstate.store import MARKER, entry_dirname
+from mcpstate.store.entries import MARKER, entry_dirname
 
 Why = dict[str, list[str]]
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from mcpstate.state.journal import open_transactions, read_journal
 from mcpstate.model import Lockfile, Observed, Target
 from mcpstate.state.file import load_state
-from mcpstate.store import is_intact
+from mcpstate.store.entries import is_intact
 from mcpstate.targets import observe_target
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from mcpstate.envrefs import rewrite
 from mcpstate.fsutil import sha256_bytes
-from mcpstate.launch import resolved
+from mcpstate.store.launch import resolved
 from mcpstate.model import Launch, Target, TargetFile
 from mcpstate.targets.jsonfile import TargetDoc, entry_sha256, read_doc
 

@@ -74,10 +74,10 @@ def stage(state_dir: Path, spec: ServerSpec, registry: str | None) -> StoreEntry
 def _install(staging: Path, spec: ServerSpec, registry: str | None, final: Path) -> str:
     assert spec.package and spec.version
     if spec.source == "npm":
-        from mcpstate.installers import npm
+        from mcpstate.store import npm
 
         return npm.install(staging, spec.package, spec.version, registry, spec.allow_install_scripts)
-    from mcpstate.installers import pypi
+    from mcpstate.store import pypi
 
     return pypi.install(staging, spec.package, spec.version, registry, spec.integrity, final)
 

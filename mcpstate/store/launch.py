@@ -22,11 +22,11 @@ def entry_launch(spec: ServerSpec, store_path: Path | None) -> Launch:
 def executable(spec: ServerSpec, store_path: Path | None) -> Path:
     assert store_path is not None and spec.package
     if spec.source == "npm":
-        from mcpstate.installers import npm
+        from mcpstate.store import npm
 
         names, path_of = npm.bin_names(store_path, spec.package), npm.bin_path
     else:
-        from mcpstate.installers import pypi
+        from mcpstate.store import pypi
 
         names, path_of = pypi.console_scripts(store_path, spec.package), pypi.bin_path
     return path_of(store_path, choose_bin(spec, names))
