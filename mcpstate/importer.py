@@ -20,7 +20,7 @@ from mcpstate.cmdline import Launch, parse_launch
 from mcpstate.errors import RegistryError, TargetError, UsageError
 from mcpstate.envrefs import REFERENCE
 from mcpstate.lockfile.rules import env_name, looks_secret
-from mcpstate.versions import Catalog, latest, wanted
+from mcpstate.registry.versions import Catalog, latest, wanted
 
 MCP_SERVERS_CLIENTS = ("claude-code", "cursor", "claude-desktop")  # all `mcpServers` files
 _SCHEME = re.compile(r"^(Bearer|Basic|Token|token|bearer|basic)\s+")

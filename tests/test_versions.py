@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from mcpstate.versions import Catalog, Release, is_newer, latest, sort_key, wanted
+from mcpstate.registry.versions import Catalog, Release, is_newer, latest, sort_key, wanted
 
 NOW = datetime(2026, 10, 20, 12, 0, tzinfo=timezone.utc)
 

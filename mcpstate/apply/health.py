@@ -12,7 +12,7 @@ from typing import Any
 from mcpstate.errors import McpStateError, UsageError
 from mcpstate.store.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
-from mcpstate.registryurls import install_registries
+from mcpstate.registry.urls import install_registries
 from mcpstate.apply.rollback import spec_from_record
 from mcpstate.state.file import server_to_json
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.model import Change, Lockfile, Plan, State
-from mcpstate.registryurls import install_registries
+from mcpstate.registry.urls import install_registries
 from mcpstate.state.file import load_state
 from mcpstate.apply.swap import backup_targets
 from mcpstate.apply.transaction import Env, Job, StepFailed, prepare, switch

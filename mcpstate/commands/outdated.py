@@ -39,7 +39,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 
 def is_outdated(status: Any) -> bool:
-    from mcpstate.versions import is_newer
+    from mcpstate.registry.versions import is_newer
 
     if status.catalog is None:
         return False
@@ -78,7 +78,7 @@ def _style(status: Any) -> str | None:
         return "bold"
     if status.error:
         return "red"
-    from mcpstate.versions import is_newer
+    from mcpstate.registry.versions import is_newer
 
     moves = status.wanted and is_newer(status.catalog.ecosystem, status.wanted,
                                        status.server.version or "")

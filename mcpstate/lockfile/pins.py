@@ -11,7 +11,7 @@ from datetime import datetime
 from mcpstate.errors import RegistryError, UsageError
 from mcpstate.lockfile.edit import Edit
 from mcpstate.model import Lockfile, ServerSpec
-from mcpstate.versions import Catalog, is_newer, latest, wanted
+from mcpstate.registry.versions import Catalog, is_newer, latest, wanted
 
 REGISTRY_SOURCES = ("npm", "pypi")
 Catalogs = Mapping[tuple[str, str], "Catalog | RegistryError"]

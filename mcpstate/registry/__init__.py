@@ -14,8 +14,8 @@ from mcpstate.errors import RegistryError
 from mcpstate.httpclient import make_client
 from mcpstate.registry import npm, pypi
 from mcpstate.registry.fetch import Fetcher, map_concurrent
-from mcpstate.registryurls import DEFAULTS, registry_urls
-from mcpstate.versions import Catalog
+from mcpstate.registry.urls import DEFAULTS, registry_urls
+from mcpstate.registry.versions import Catalog
 
 TIMEOUT_S = 15.0
 __all__ = ["DEFAULTS", "Registries", "fetch_catalogs", "open_registries", "registry_urls"]

@@ -13,7 +13,7 @@ from typing import Any
 from mcpstate.errors import RegistryError
 from mcpstate.lockfile.rules import NPM_NAME
 from mcpstate.registry.fetch import Fetcher
-from mcpstate.versions import Catalog, Release
+from mcpstate.registry.versions import Catalog, Release
 
 ACCEPT = "application/json"
 _SHA512 = re.compile(r"sha512-[A-Za-z0-9+/]+={0,2}")

@@ -25,7 +25,7 @@ from mcpstate.errors import RegistryError
 from mcpstate.lockfile.rules import PYPI_NAME
 from mcpstate.registry.fetch import Fetcher
 from mcpstate.registry.npm import parse_time
-from mcpstate.versions import Catalog, Release
+from mcpstate.registry.versions import Catalog, Release
 
 JSON_TYPE = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{JSON_TYPE}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
