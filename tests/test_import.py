@@ -10,33 +10,33 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mcpstate.cmdline import Launch, parse_launch
-from mcpstate.importer import Secrets, draft_server, lockfile_name
+from mcpstate.importer.commandline import ParsedCommand, parse_command
+from mcpstate.importer.adopt import Secrets, draft_server, lockfile_name
 from testing import catalogue as cat
 from tests.helpers import run_cli
 
 
 @pytest.mark.parametrize("command, args, expected", [
-    ("npx", ["-y", "@s/p@1.2.3", "--flag"], Launch("npm", "npx", ("--flag",), "@s/p", "1.2.3")),
-    ("npx", ["--yes", "pkg@latest"], Launch("npm", "npx", (), "pkg")),
-    ("npx", ["pkg"], Launch("npm", "npx", (), "pkg")),
-    ("npx", ["-y", "@s/p"], Launch("npm", "npx", (), "@s/p")),
-    ("npx", ["pkg@^1.2.0", "a"], Launch("npm", "npx", ("a",), "pkg", wants="^1.2.0")),
-    ("npx", ["pkg@next"], Launch("npm", "npx", (), "pkg", wants="next")),
+    ("npx", ["-y", "@s/p@1.2.3", "--flag"], ParsedCommand("npm", "npx", ("--flag",), "@s/p", "1.2.3")),
+    ("npx", ["--yes", "pkg@latest"], ParsedCommand("npm", "npx", (), "pkg")),
+    ("npx", ["pkg"], ParsedCommand("npm", "npx", (), "pkg")),
+    ("npx", ["-y", "@s/p"], ParsedCommand("npm", "npx", (), "@s/p")),
+    ("npx", ["pkg@^1.2.0", "a"], ParsedCommand("npm", "npx", ("a",), "pkg", wants="^1.2.0")),
+    ("npx", ["pkg@next"], ParsedCommand("npm", "npx", (), "pkg", wants="next")),
     ("/usr/bin/npx", ["-y", "-p", "@s/p@2.0.0", "p-bin", "x"],
-     Launch("npm", "/usr/bin/npx", ("x",), "@s/p", "2.0.0", bin="p-bin")),
-    ("npx.cmd", ["--package=pkg", "bin"], Launch("npm", "npx.cmd", (), "pkg", bin="bin")),
-    ("uvx", ["pkg==1.0", "--tz", "UTC"], Launch("pypi", "uvx", ("--tz", "UTC"), "pkg", "1.0")),
-    ("uvx", ["--from", "pkg==2026.10.19", "cmd"], Launch("pypi", "uvx", (), "pkg", "2026.10.19", bin="cmd")),
-    ("uvx", ["--from=pkg", "pkg"], Launch("pypi", "uvx", (), "pkg")),
-    ("uvx", ["pkg@1.2"], Launch("pypi", "uvx", (), "pkg", "1.2")),
-    ("uvx", ["pkg@latest"], Launch("pypi", "uvx", (), "pkg")),
-    ("uvx", ["pkg>=1,<2"], Launch("pypi", "uvx", (), "pkg", wants="<2,>=1")),
-    ("uv", ["tool", "run", "-q", "pkg==1.0"], Launch("pypi", "uv", (), "pkg", "1.0")),
-    ("node", ["server.js"], Launch("command", "node", ("server.js",))),
+     ParsedCommand("npm", "/usr/bin/npx", ("x",), "@s/p", "2.0.0", bin="p-bin")),
+    ("npx.cmd", ["--package=pkg", "bin"], ParsedCommand("npm", "npx.cmd", (), "pkg", bin="bin")),
+    ("uvx", ["pkg==1.0", "--tz", "UTC"], ParsedCommand("pypi", "uvx", ("--tz", "UTC"), "pkg", "1.0")),
+    ("uvx", ["--from", "pkg==2026.10.19", "cmd"], ParsedCommand("pypi", "uvx", (), "pkg", "2026.10.19", bin="cmd")),
+    ("uvx", ["--from=pkg", "pkg"], ParsedCommand("pypi", "uvx", (), "pkg")),
+    ("uvx", ["pkg@1.2"], ParsedCommand("pypi", "uvx", (), "pkg", "1.2")),
+    ("uvx", ["pkg@latest"], ParsedCommand("pypi", "uvx", (), "pkg")),
+    ("uvx", ["pkg>=1,<2"], ParsedCommand("pypi", "uvx", (), "pkg", wants="<2,>=1")),
+    ("uv", ["tool", "run", "-q", "pkg==1.0"], ParsedCommand("pypi", "uv", (), "pkg", "1.0")),
+    ("node", ["server.js"], ParsedCommand("command", "node", ("server.js",))),
 ])
-def test_parse_launch(command: str, args: list[str], expected: Launch) -> None:
-    assert parse_launch(command, args) == expected
+def test_parse_launch(command: str, args: list[str], expected: ParsedCommand) -> None:
+    assert parse_command(command, args) == expected
 
 
 @pytest.mark.parametrize("command, args, why", [
@@ -49,9 +49,9 @@ def test_parse_launch(command: str, args: list[str], expected: Launch) -> None:
     ("uvx", ["git+https://x/y"], "is not a PyPI requirement"),
 ])
 def test_unreproducible_launches_stay_plain_commands(command: str, args: list[str], why: str) -> None:
-    launch = parse_launch(command, args)
-    assert (launch.source, launch.command, launch.args) == ("command", command, tuple(args))
-    assert why in launch.note and launch.note.endswith("kept as a plain command")
+    parsed = parse_command(command, args)
+    assert (parsed.source, parsed.command, parsed.args) == ("command", command, tuple(args))
+    assert why in parsed.note and parsed.note.endswith("kept as a plain command")
 
 
 def test_secrets_become_references_named_after_their_keys() -> None:

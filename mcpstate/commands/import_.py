@@ -39,7 +39,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
 
 def adopt_for_init(ctx: Context, existing: Path) -> int | None:
     """For `mcpstate init`: adopt an existing .mcp.json; None when it has no servers."""
-    from mcpstate.importer import read_client_config
+    from mcpstate.importer.adopt import read_client_config
 
     if not read_client_config(existing, "claude-code"):
         return None
@@ -48,15 +48,15 @@ def adopt_for_init(ctx: Context, existing: Path) -> int | None:
 
 def import_config(ctx: Context, path: Path, client: str, fmt: str = "text") -> int:
     """Add the servers of the client config at `path` to the lockfile (made if missing)."""
-    from mcpstate import importer
+    from mcpstate.importer import adopt
     from mcpstate.lockfile import append, edit
     from mcpstate.lockfile.load import load_lockfile
 
-    entries = importer.read_client_config(path, client)
+    entries = adopt.read_client_config(path, client)
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
     lockfile = load_lockfile(ctx.lockfile_path) if before is not None else None
     text = before.decode("utf-8") if before is not None else _header(ctx, path, client)
-    secrets = importer.Secrets()
+    secrets = adopt.Secrets()
     skipped: list[str] = []  # warnings about config entries left out
     drafts = _drafts(ctx, entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
     if drafts:
@@ -74,7 +74,7 @@ def import_config(ctx: Context, path: Path, client: str, fmt: str = "text") -> i
 
 def _drafts(ctx: Context, entries: dict[str, dict[str, Any]], existing: set[str],
             secrets: Any, skipped: list[str]) -> list[Any]:
-    from mcpstate.importer import draft_server, lockfile_name
+    from mcpstate.importer.adopt import draft_server, lockfile_name
 
     drafts, taken = [], set(existing)
     for original, entry in entries.items():
@@ -90,17 +90,17 @@ def _drafts(ctx: Context, entries: dict[str, dict[str, Any]], existing: set[str]
 
 def _resolve(drafts: list[Any], configured: Mapping[str, str]) -> None:
     """Pin every package draft, fetching each catalog once, concurrently."""
-    from mcpstate.importer import resolve
+    from mcpstate.importer.adopt import resolve
     from mcpstate.registry import fetch_catalogs
 
-    keys = [(d.launch.source, d.launch.package) for d in drafts
-            if d.launch is not None and d.launch.source in ("npm", "pypi")]
+    keys = [(d.parsed.source, d.parsed.package) for d in drafts
+            if d.parsed is not None and d.parsed.source in ("npm", "pypi")]
     if not keys:
         return
     catalogs = fetch_catalogs(configured, keys)
     now = datetime.now(timezone.utc)
     for draft in drafts:
-        key = (draft.launch.source, draft.launch.package) if draft.launch else None
+        key = (draft.parsed.source, draft.parsed.package) if draft.parsed else None
         resolve(draft, catalogs.get(key) if key else None, now)
 
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from mcpstate.cmdline import Launch, parse_launch
+from mcpstate.importer.commandline import ParsedCommand, parse_command
 from mcpstate.errors import RegistryError, TargetError, UsageError
 from mcpstate.envrefs import REFERENCE
 from mcpstate.lockfile.rules import env_name, looks_secret
@@ -34,7 +34,7 @@ class Draft:
     name: str
     original: str
     fields: dict[str, Any]
-    launch: Launch | None = None
+    parsed: ParsedCommand | None = None
     notes: list[str] = field(default_factory=list)
 
 
@@ -92,9 +92,9 @@ def draft_server(name: str, original: str, entry: Mapping[str, Any], secrets: Se
     if entry.get("type") in ("http", "sse") or ("url" in entry and "command" not in entry):
         draft.fields = _remote(name, entry, secrets)
     elif isinstance(entry.get("command"), str):
-        draft.launch = parse_launch(entry["command"], [str(a) for a in entry.get("args", [])])
-        draft.fields = _local(name, draft.launch, entry, secrets)
-        draft.notes += [draft.launch.note] if draft.launch.note else []
+        draft.parsed = parse_command(entry["command"], [str(a) for a in entry.get("args", [])])
+        draft.fields = _local(name, draft.parsed, entry, secrets)
+        draft.notes += [draft.parsed.note] if draft.parsed.note else []
     else:
         raise TargetError(f"{original}: an entry needs a \"command\" or a \"url\"")
     return draft
@@ -108,14 +108,14 @@ def _remote(name: str, entry: Mapping[str, Any], secrets: Secrets) -> dict[str, 
     return {**fields, **({"headers": headers} if headers else {})}
 
 
-def _local(name: str, launch: Launch, entry: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
-    fields: dict[str, Any] = {"source": launch.source}
-    if launch.source == "command":
-        fields["command"] = launch.command
+def _local(name: str, parsed: ParsedCommand, entry: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
+    fields: dict[str, Any] = {"source": parsed.source}
+    if parsed.source == "command":
+        fields["command"] = parsed.command
     else:
-        fields["package"] = launch.package
-        fields.update({"bin": launch.bin} if launch.bin else {})
-    fields.update({"args": list(launch.args)} if launch.args else {})
+        fields["package"] = parsed.package
+        fields.update({"bin": parsed.bin} if parsed.bin else {})
+    fields.update({"args": list(parsed.args)} if parsed.args else {})
     env = _referenced(name, entry.get("env"), secrets, headers=False)
     return {**fields, **({"env": env} if env else {})}
 
@@ -140,32 +140,32 @@ def _referenced(server: str, values: Any, secrets: Secrets, headers: bool) -> di
 
 def resolve(draft: Draft, catalog: Catalog | RegistryError | None, now: datetime) -> Draft:
     """Pin a package draft to an exact version with its integrity."""
-    launch = draft.launch
-    if launch is None or launch.source == "command" or catalog is None:
+    parsed = draft.parsed
+    if parsed is None or parsed.source == "command" or catalog is None:
         return draft
     if isinstance(catalog, RegistryError):
         raise RegistryError(f"{draft.name}: {catalog}")
     try:
-        version = launch.pin or (wanted(launch.wants, catalog, now=now) if launch.wants
+        version = parsed.pin or (wanted(parsed.wants, catalog, now=now) if parsed.wants
                                  else latest(catalog, now=now))
     except ValueError as exc:
         raise UsageError(f"{draft.name}: {exc}") from None
     release = catalog.release(version) if version else None
     if release is None or release.integrity is None:
-        why = release.note if release else f"no release matches {launch.pin or launch.wants or 'latest'}"
-        raise RegistryError(f"{draft.name}: cannot pin {launch.package}: {why}")
+        why = release.note if release else f"no release matches {parsed.pin or parsed.wants or 'latest'}"
+        raise RegistryError(f"{draft.name}: cannot pin {parsed.package}: {why}")
     # A dist-tag is not kept as update.constraint: `validate` accepts only ranges there.
-    keep = launch.wants if launch.wants not in catalog.dist_tags else None
-    _pin(draft, launch, release.version, release.integrity, keep)
+    keep = parsed.wants if parsed.wants not in catalog.dist_tags else None
+    _pin(draft, parsed, release.version, release.integrity, keep)
     return draft
 
 
-def _pin(draft: Draft, launch: Launch, version: str, integrity: str, constraint: str | None) -> None:
+def _pin(draft: Draft, parsed: ParsedCommand, version: str, integrity: str, constraint: str | None) -> None:
     fields = draft.fields
     head = {k: fields[k] for k in ("source", "package")}
     tail = {k: v for k, v in fields.items() if k not in head}
     update = {"update": {"constraint": constraint}} if constraint else {}
     draft.fields = {**head, "version": version, "integrity": integrity, **tail, **update}
-    if launch.pin is None:
-        asked = f"{launch.wants!r}" if launch.wants else "no version"
-        draft.notes.append(f"{launch.package} had {asked}: pinned to {version}")
+    if parsed.pin is None:
+        asked = f"{parsed.wants!r}" if parsed.wants else "no version"
+        draft.notes.append(f"{parsed.package} had {asked}: pinned to {version}")

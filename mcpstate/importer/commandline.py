@@ -18,7 +18,7 @@ UVX_VALUED = {"--python", "-p"}  # accepted with a note: the lockfile has no pla
 
 
 @dataclass(frozen=True)
-class Launch:
+class ParsedCommand:
     """A parsed launch. For a package, `pin` is an exact version; `wants` a range or
     dist-tag to resolve (None with no pin: the newest release)."""
 
@@ -32,7 +32,7 @@ class Launch:
     note: str | None = None
 
 
-def parse_launch(command: str, args: Sequence[str]) -> Launch:
+def parse_command(command: str, args: Sequence[str]) -> ParsedCommand:
     runner = PurePath(command).name.removesuffix(".cmd").removesuffix(".exe")
     if runner == "npx":
         return _npx(command, list(args))
@@ -40,10 +40,10 @@ def parse_launch(command: str, args: Sequence[str]) -> Launch:
         return _uvx(command, list(args))
     if runner == "uv" and list(args[:2]) == ["tool", "run"]:
         return _uvx(command, list(args[2:]))
-    return Launch("command", command, tuple(args))
+    return ParsedCommand("command", command, tuple(args))
 
 
-def _npx(command: str, args: list[str]) -> Launch:
+def _npx(command: str, args: list[str]) -> ParsedCommand:
     package, rest = None, list(args)
     while rest and rest[0].startswith("-"):
         option = rest.pop(0)
@@ -64,7 +64,7 @@ def _npx(command: str, args: list[str]) -> Launch:
     if not NPM_NAME.match(name):
         return _as_command(command, args, f"{spec!r} is not an npm registry package")
     pin, wants = _npm_version(version)
-    return Launch("npm", command, tuple(rest), name, pin, wants, bin_name)
+    return ParsedCommand("npm", command, tuple(rest), name, pin, wants, bin_name)
 
 
 def _npm_version(version: str) -> tuple[str | None, str | None]:
@@ -73,7 +73,7 @@ def _npm_version(version: str) -> tuple[str | None, str | None]:
     return (version, None) if SEMVER.match(version) else (None, version)
 
 
-def _uvx(command: str, args: list[str]) -> Launch:
+def _uvx(command: str, args: list[str]) -> ParsedCommand:
     source_spec, rest, note = None, list(args), None
     while rest and rest[0].startswith("-"):
         option = rest.pop(0)
@@ -93,7 +93,7 @@ def _uvx(command: str, args: list[str]) -> Launch:
         return _as_command(command, args, parsed)
     name, pin, wants = parsed
     bin_name = tool if source_spec is not None and tool != name else None
-    return Launch("pypi", command, tuple(rest), name, pin, wants, bin_name, note)
+    return ParsedCommand("pypi", command, tuple(rest), name, pin, wants, bin_name, note)
 
 
 def _pypi_spec(spec: str) -> tuple[str, str | None, str | None] | str:
@@ -116,5 +116,5 @@ def _pypi_spec(spec: str) -> tuple[str, str | None, str | None] | str:
     return req.name, None, str(req.specifier) or None
 
 
-def _as_command(command: str, args: Sequence[str], why: str) -> Launch:
-    return Launch("command", command, tuple(args), note=f"{why}; kept as a plain command")
+def _as_command(command: str, args: Sequence[str], why: str) -> ParsedCommand:
+    return ParsedCommand("command", command, tuple(args), note=f"{why}; kept as a plain command")
