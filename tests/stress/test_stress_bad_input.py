@@ -59,7 +59,7 @@ def each(commands: tuple[tuple[str, ...], ...], code: int = 1) -> tuple[tuple[tu
     return tuple((c, code) for c in commands)
 
 
-# -- broken lockfiles (beyond tests/test_lockfile.py) -----------------------------------
+# -- broken lockfiles (beyond tests/lockfile/test_load.py) -----------------------------------
 
 def nest(depth: int, open_: str = "[", close: str = "]") -> str:
     return open_ * depth + close * depth

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from mcpstate.lockfile.load import load_schema
 from mcpstate.lockfile.schemacheck import SUPPORTED, SchemaChecker
-from tests.test_lockfile import BROKEN
+from tests.lockfile.test_load import BROKEN
 
-ROOT = Path(__file__).parent.parent
+ROOT = Path(__file__).parents[2]
 
 
 def keywords(node: Any, under_properties: bool = False) -> set[str]:
@@ -98,7 +98,7 @@ plan_values = st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(
 @given(st.data())
 def test_same_verdicts_on_damaged_plans(data: st.DataObject) -> None:
     """A saved plan is checked with the plan schema: the same verdicts as jsonschema."""
-    from tests.test_render import sample_doc
+    from tests.render.test_render import sample_doc
 
     doc = json.loads(json.dumps(sample_doc()))
     node = doc

@@ -24,7 +24,7 @@ from testing.stdio import StdioPeer
 from testing.tools import expected_integrity, isolated_env, npm_bin, npm_install, pip_install, venv_bin
 from testing.world import World
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {},
         "io.modelcontextprotocol/clientInfo": {"name": "test_world", "version": "0"}}
 INIT = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "test_world", "version": "0"}}

@@ -168,7 +168,7 @@ def gc_json(capsys: pytest.CaptureFixture[str], project: Path, *args: str) -> di
 def validate_schema(doc: dict[str, Any]) -> None:
     import jsonschema
 
-    schema = json.loads((Path(__file__).parents[1] / "mcpstate/schemas/gc.schema.json").read_text())
+    schema = json.loads((Path(__file__).parents[2] / "mcpstate/schemas/gc.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(doc)
 
 

@@ -143,6 +143,6 @@ def test_missing_lockfile_says_how_to_start(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_example_lockfile_is_valid() -> None:
-    root = Path(__file__).parent.parent
+    root = Path(__file__).parents[2]
     for path in [root / "lockfile.example.yaml", *sorted((root / "examples").rglob("*.lock.yaml"))]:
         load_lockfile(path, deep=True)

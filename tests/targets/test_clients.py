@@ -25,7 +25,7 @@ from mcpstate.targets import jsonc
 from tests.applyhelp import lockfile, read_json
 
 SECRET = "s3cr3t-tok-8f2c9a71"
-FIXTURE_SERVER = Path(__file__).resolve().parents[1] / "testing/servers/fixture_server.py"
+FIXTURE_SERVER = Path(__file__).resolve().parents[2] / "testing/servers/fixture_server.py"
 PATHS = {"claude-code": ".mcp.json", "cursor": ".cursor/mcp.json", "vscode": ".vscode/mcp.json",
          "claude-desktop": "claude_desktop_config.json"}
 KEYS = {"claude-code": "mcpServers", "cursor": "mcpServers", "vscode": "servers",
@@ -437,7 +437,7 @@ def test_jsonc_blanks_keep_every_offset() -> None:
 # Cheap consistency checks: the files parse, use the commands and the metric contract the
 # README states, and the sticky-comment marker is the one the markdown plan starts with.
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
 CONTRACT = {"mcpstate_server_up": {"server", "version", "source"},
             "mcpstate_server_startup_seconds": {"server"}, "mcpstate_server_rss_bytes": {"server"},

@@ -19,7 +19,7 @@ import pytest
 from mcpstate.model import LoadSpec, SmokeCall, TestSpec
 from mcpstate.probe import Launch, Report, probe, probe_many, render_report_text, write_report
 
-SERVERS = Path(__file__).resolve().parents[1] / "testing" / "servers"
+SERVERS = Path(__file__).resolve().parents[2] / "testing" / "servers"
 RUNTIMES = {"python": (sys.executable, str(SERVERS / "fixture_server.py")),
             "node": ("node", str(SERVERS / "fixture_server.js"))}
 QUICK = TestSpec(timeout_s=5)

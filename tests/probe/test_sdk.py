@@ -18,7 +18,7 @@ from mcpstate.model import TestSpec
 from mcpstate.probe import Launch, Report, probe
 from testing.servers.remote_server import serve
 
-from tests.test_probe import RUNTIMES, launch
+from tests.probe.test_stdio import RUNTIMES, launch
 
 SPEC = TestSpec(timeout_s=10)
 STARTS_PROPERLY = ["healthy", "legacy_only", "chatty", "paginate", "add_tool", "remove_tool", "change_schema",

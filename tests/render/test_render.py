@@ -16,9 +16,9 @@ from mcpstate.plan.planner import make_plan
 from mcpstate.plan.document import plan_document
 from mcpstate.render.planmd import MARKER, plan_markdown
 from mcpstate.render.plantext import plan_lines
-from tests.test_planner import applied, lock, spec
+from tests.plan.test_planner import applied, lock, spec
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).parents[1] / "golden"
 
 
 def sample_doc() -> dict[str, object]:
