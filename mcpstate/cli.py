@@ -102,7 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     with handle_errors(argv) as outcome:
         args, module = parse(argv)
         ctx = _context(args)
-        outcome.state_dir = ctx.state_dir()
+        outcome.state_dir = ctx.state_dir().root
         outcome.code = module.run(ctx, args)
     return outcome.code
 

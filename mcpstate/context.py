@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mcpstate.render.console import Output
+from mcpstate.state.layout import StateDir
+
+if TYPE_CHECKING:
+    from mcpstate.plan.prepare import Project
 
 LOCKFILE_NAME = "mcpstate.lock.yaml"
 STATE_DIR_NAME = ".mcpstate"
@@ -29,16 +33,34 @@ class Context(NamedTuple):
         """A path from the command line, relative to the project dir (as `git -C`)."""
         return self.project_dir / Path(given).expanduser()
 
-    def state_dir(self, from_lockfile: str | None = None) -> Path:
+    def state_dir(self, from_lockfile: str | None = None) -> StateDir:
         """--state-dir, then MCPSTATE_STATE_DIR, then the lockfile's `state_dir:`, then .mcpstate."""
         if self.state_dir_override is not None:
-            return self.state_dir_override
+            return StateDir(self.state_dir_override)
         env = os.environ.get("MCPSTATE_STATE_DIR")
         if env:
-            return (self.project_dir / env).resolve()
+            return StateDir((self.project_dir / env).resolve())
         if from_lockfile:
-            return (self.project_dir / from_lockfile).resolve()
-        return self.project_dir / STATE_DIR_NAME
+            return StateDir((self.project_dir / from_lockfile).resolve())
+        return StateDir(self.project_dir / STATE_DIR_NAME)
+
+    def state_dir_even_without_lockfile(self) -> StateDir:
+        """The lockfile's `state_dir:` when it can be read, else the default resolution:
+        for the commands that must work without a valid lockfile (history, force-unlock)."""
+        from mcpstate.errors import LockfileError
+        from mcpstate.lockfile.load import load_lockfile
+
+        try:
+            return self.state_dir(load_lockfile(self.lockfile_path).state_dir)
+        except LockfileError:
+            return self.state_dir()
+
+    @property
+    def project(self) -> Project:
+        """Where the core works: the project, its lockfile, how to find its state dir."""
+        from mcpstate.plan.prepare import Project
+
+        return Project(self.project_dir, self.lockfile_path, self.state_dir)
 
 
 def make_context(directory: str | None, lockfile: str | None, state_dir: str | None,

@@ -49,9 +49,10 @@ def _write_log(state_dir: Path | None, argv: list[str]) -> Path:
     # imported here: only a bug pays for them, not every run
     import tempfile
     import traceback
-    from datetime import datetime, timezone
 
-    stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    from mcpstate.stamps import now_iso
+
+    stamp = now_iso()
     text = f"--- {stamp} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n"
     for folder in (state_dir, Path(tempfile.gettempdir())):
         if folder is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -56,3 +57,14 @@ def ensure_private_dir(path: Path) -> Path:
 def sha256_bytes(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
+
+
+def read_optional(path: Path, error: Callable[[str], Exception], name: str | None = None) -> bytes | None:
+    """The file's bytes, or None when there is no such file. Any other failure to read
+    (EACCES, EISDIR, EIO) raises `error(message)`, the message naming the file and the cause."""
+    try:
+        return Path(path).read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as e:
+        raise error(f"{name or path}: cannot read: {e.strerror or e}") from None

@@ -10,6 +10,7 @@ from typing import Any
 from mcpstate.state.journal import open_transactions, read_journal
 from mcpstate.model import TestSpec
 from mcpstate.targets.jsonfile import entry_sha256
+from mcpstate.state.layout import StateDir
 from testing.catalogue import NPM_SERVER, NPM_VERSIONS, PYPI_SERVER, PYPI_VERSIONS
 
 
@@ -32,7 +33,7 @@ def read_json(path: Path) -> Any:
 
 
 def journal_events(state_dir: Path, server: str | None = None) -> list[str]:
-    return [r["event"] for r in read_journal(state_dir).records
+    return [r["event"] for r in read_journal(StateDir(state_dir)).records
             if server is None or r["server"] == server]
 
 
@@ -45,7 +46,7 @@ def assert_invariant(project: Path) -> None:
     stage and test in parallel: they have touched no target); every target parses."""
     state_dir = project / ".mcpstate"
     state = read_json(state_dir / "state.json") if (state_dir / "state.json").exists() else {"servers": {}}
-    open_tx = open_transactions(read_journal(state_dir).records)
+    open_tx = open_transactions(read_journal(StateDir(state_dir)).records)
     swapping = {name for name, tx in open_tx.items() if tx.last_event in SWAP_PHASE}
     assert len(swapping) <= 1, open_tx
     entries = read_json(project / ".mcp.json").get("mcpServers", {}) if (project / ".mcp.json").exists() else {}

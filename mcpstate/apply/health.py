@@ -4,28 +4,32 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.errors import McpStateError, UsageError
 from mcpstate.store.launch import entry_launch, resolved
-from mcpstate.model import AppliedServer, Lockfile, ServerSpec, State, TestSpec
+from mcpstate.model import AppliedServer, Launch, Lockfile, ServerSpec, State, TestSpec
 from mcpstate.registry.urls import install_registries
 from mcpstate.apply.rollback import spec_from_record
 from mcpstate.state.file import server_to_json
+from mcpstate.state.layout import StateDir
+
+if TYPE_CHECKING:
+    from mcpstate.probe.report import Report
 
 
 @dataclass(frozen=True)
 class Tested:
     server: str
     version: str | None
-    report: Any                         # mcpstate.probe.Report
+    report: Report
     report_path: Path | None
 
 
-def test_server(lockfile: Lockfile, state: State, state_dir: Path, name: str,
+def test_server(lockfile: Lockfile, state: State, state_dir: StateDir, name: str,
                 version: str | None) -> Tested:
     """Stage `name` (at `version` if given) into the store and health-test it."""
     from mcpstate.probe import write_report
@@ -40,11 +44,11 @@ def test_server(lockfile: Lockfile, state: State, state_dir: Path, name: str,
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(name)
     report = _probe(spec, store_path, spec.test, current.tools if current else None)
-    path = write_report(report, state_dir / "reports", name, spec.version or spec.source)
+    path = write_report(report, state_dir.reports, name, spec.version or spec.source)
     return Tested(name, spec.version, report, path)
 
 
-def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: Path) -> Path | None:
+def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: StateDir) -> Path | None:
     if spec.source not in ("npm", "pypi"):
         return None
     from mcpstate.store.entries import stage
@@ -54,7 +58,7 @@ def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: Path) -> Path | None
 
 
 def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
-           previous: Any) -> Any:
+           previous: Sequence[Mapping[str, Any]] | None) -> Report:
     from mcpstate.apply.jobs import probe_launch
 
     live = resolved(entry_launch(spec, store_path), os.environ, spec.name)
@@ -62,7 +66,7 @@ def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
 
 
 def status_launches(state: State, lockfile: Lockfile | None
-                    ) -> tuple[dict[str, tuple[Any, TestSpec]], dict[str, str]]:
+                    ) -> tuple[dict[str, tuple[Launch, TestSpec]], dict[str, str]]:
     """What each managed server's entries launch (from its committed revision), with the
     thresholds its lockfile entry sets; and why a server cannot be launched at all."""
     launches, problems = {}, {}
@@ -82,7 +86,7 @@ def _spec_of(applied: AppliedServer, lockfile: Lockfile | None) -> ServerSpec:
     return spec_from_record(applied.name, server_to_json(applied), test)
 
 
-def probe_all(launches: Mapping[str, tuple[Any, TestSpec]], parallelism: int) -> dict[str, Any]:
+def probe_all(launches: Mapping[str, tuple[Launch, TestSpec]], parallelism: int) -> dict[str, Report]:
     from mcpstate.probe import probe_many
 
     return probe_many(launches, parallelism)

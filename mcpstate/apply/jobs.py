@@ -4,17 +4,22 @@ parallel, swap one at a time in lockfile order (DESIGN §7)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from mcpstate.model import Change, Lockfile, Plan, State
+from mcpstate.model import Change, Launch, Lockfile, Plan, State, TestSpec
 from mcpstate.registry.urls import install_registries
 from mcpstate.state.file import load_state
 from mcpstate.apply.swap import backup_targets
-from mcpstate.apply.transaction import Env, Job, StepFailed, prepare, switch
+from mcpstate.apply.transaction import Env, Job, Say, StepFailed, prepare, switch
+from mcpstate.state.journal import Journal
+from mcpstate.state.layout import StateDir
+
+if TYPE_CHECKING:
+    from mcpstate.probe.report import Report
 
 DESCRIPTIONS = {"create": "Install complete", "import": "Adopted the existing entry",
                 "delete": "Deleted", "version": "Upgrade complete", "config": "Configuration changed",
@@ -28,8 +33,8 @@ class ApplyOptions:
     allow_protected: frozenset[str] = frozenset()
 
 
-def make_env(project_dir: Path, state_dir: Path, lockfile: Lockfile, journal: Any,
-             options: ApplyOptions, say: Callable[[str], None],
+def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal: Journal,
+             options: ApplyOptions, say: Say,
              environ: Mapping[str, str] | None = None) -> Env:
     from mcpstate.probe import write_report
 
@@ -38,7 +43,7 @@ def make_env(project_dir: Path, state_dir: Path, lockfile: Lockfile, journal: An
                journal, environ, probe_launch, write_report, options.allow_protected, say)
 
 
-def probe_launch(launch: Any, spec: Any, previous: Any) -> Any:
+def probe_launch(launch: Launch, spec: TestSpec, previous: Sequence[Mapping[str, Any]] | None) -> Report:
     """The probe, imported when a run first needs it (it is not on plan's path)."""
     from mcpstate.probe import probe
 

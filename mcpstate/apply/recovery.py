@@ -8,10 +8,11 @@ from pathlib import Path
 
 from mcpstate.state.journal import Journal, open_transactions, read_journal
 from mcpstate.state.file import load_state
+from mcpstate.state.layout import StateDir
 from mcpstate.apply.swap import discard, restore_entries
 
 
-def recover(project_dir: Path, state_dir: Path, journal: Journal) -> list[str]:
+def recover(project_dir: Path, state_dir: StateDir, journal: Journal) -> list[str]:
     """Close every open transaction; return one line per server recovered.
 
     Called under the state lock, so staging folders left behind are a dead run's."""
@@ -30,5 +31,5 @@ def recover(project_dir: Path, state_dir: Path, journal: Journal) -> list[str]:
                        detail={"interrupted_at": open_tx.last_event, "restored": restored})
         lines.append(f"[{server}] recovered an interrupted {open_tx.op} "
                      f"(stopped after '{open_tx.last_event}'): {outcome}")
-    shutil.rmtree(Path(state_dir) / "staging", ignore_errors=True)
+    shutil.rmtree(state_dir.staging, ignore_errors=True)
     return lines

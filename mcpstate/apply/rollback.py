@@ -13,8 +13,10 @@ from mcpstate.state.history import find_revision
 from mcpstate.state.journal import open_journal, read_journal_all
 from mcpstate.model import Lockfile, ServerSpec, TestSpec
 from mcpstate.apply.recovery import recover
-from mcpstate.state.file import load_state, who
-from mcpstate.apply.transaction import Job
+from mcpstate.stamps import who
+from mcpstate.state.file import load_state
+from mcpstate.apply.transaction import Job, Say
+from mcpstate.state.layout import StateDir
 
 
 @dataclass(frozen=True)
@@ -24,8 +26,8 @@ class RollbackResult:
     lockfile_pins: str | None
 
 
-def rollback(project_dir: Path, state_dir: Path, lockfile: Lockfile, server: str,
-             revision: int | None, options: ApplyOptions, say: Any) -> RollbackResult:
+def rollback(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, server: str,
+             revision: int | None, options: ApplyOptions, say: Say) -> RollbackResult:
     """Call under the state lock."""
     journal = open_journal(state_dir, who())
     try:

@@ -1,22 +1,30 @@
 """The whole of `mcpstate apply`: lock, journal, recover, plan, approve, run. The
-command renders what it returns (text or JSON)."""
+command renders what it returns (text or JSON); it is given the calls to talk to people."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from mcpstate.apply.jobs import ApplyOptions, jobs_for, make_env, run_jobs
-from mcpstate.context import Context
-from mcpstate.state.journal import open_journal
-from mcpstate.lockfile.load import load_lockfile
-from mcpstate.state.lock import state_lock
-from mcpstate.plan.prepare import PlanRun, prepare_plan
 from mcpstate.apply.recovery import recover
-from mcpstate.render.plans import print_plan
+from mcpstate.apply.transaction import Job, Say
+from mcpstate.lockfile.load import load_lockfile
+from mcpstate.plan.prepare import PlanRun, Project, prepare_plan
 from mcpstate.plan.saved import check_not_stale, read_saved_plan
-from mcpstate.state.file import who
-from mcpstate.apply.transaction import Job
+from mcpstate.stamps import who
+from mcpstate.state.journal import open_journal
+from mcpstate.state.lock import state_lock
+
+
+class ApplyCalls(NamedTuple):
+    """How a run talks to people: progress lines, the plan shown before approval, and
+    the approval itself (None: approved already, by a plan file or --auto-approve)."""
+
+    progress: Say
+    show_plan: Callable[[dict[str, Any]], None]
+    confirm: Callable[[], bool] | None
 
 
 class ApplyRun(NamedTuple):
@@ -32,36 +40,35 @@ class ApplyRun(NamedTuple):
         return any(j.failure for j in self.jobs)
 
 
-def run_apply(ctx: Context, options: ApplyOptions, plan_file: str | None, only: Sequence[str],
-              confirm: Callable[[Context], bool] | None, lock_timeout: float) -> ApplyRun:
-    """The text plan (before approval) goes to `ctx.out`; the caller reports the result."""
-    saved = read_saved_plan(ctx.path(plan_file)) if plan_file else None
-    state_dir = ctx.state_dir(load_lockfile(ctx.lockfile_path).state_dir)
+def run_apply(project: Project, options: ApplyOptions, plan_file: Path | None, only: Sequence[str],
+              calls: ApplyCalls, lock_timeout: float) -> ApplyRun:
+    """Recover, plan (or check the saved plan), ask, then run one transaction per change."""
+    saved = read_saved_plan(plan_file) if plan_file else None
+    state_dir = project.state_dir_for(load_lockfile(project.lockfile_path).state_dir)
     with state_lock(state_dir, "apply", lock_timeout):
         journal = open_journal(state_dir, who())
         try:
-            for line in recover(ctx.project_dir, state_dir, journal):
-                ctx.out.progress(line)
-            result = _plan(ctx, saved, only)
+            for line in recover(project.dir, state_dir, journal):
+                calls.progress(line)
+            result = _plan(project, saved, only)
             if not result.plan.changes:
                 return ApplyRun(result.document, [])
             if saved is None:
-                print_plan(ctx.out, result.document, "text")
-            if confirm is not None and not confirm(ctx):
+                calls.show_plan(result.document)
+            if calls.confirm is not None and not calls.confirm():
                 return ApplyRun(result.document, [], approved=False)
             jobs = jobs_for(result.plan, result.lockfile, result.observed.state)
-            env = make_env(ctx.project_dir, state_dir, result.lockfile, journal, options, ctx.out.progress)
+            env = make_env(project.dir, state_dir, result.lockfile, journal, options, calls.progress)
             run_jobs(jobs, env, options)
         finally:
             journal.close()
     return ApplyRun(result.document, jobs)
 
 
-def _plan(ctx: Context, saved: dict | None, only: Sequence[str]) -> PlanRun:  # type: ignore[type-arg]
+def _plan(project: Project, saved: dict[str, Any] | None, only: Sequence[str]) -> PlanRun:
     if saved is None:
-        return prepare_plan(ctx.project_dir, ctx.lockfile_path, ctx.state_dir, only)
+        return prepare_plan(project, only)
     options = saved.get("options", {})
-    result = prepare_plan(ctx.project_dir, ctx.lockfile_path, ctx.state_dir,
-                          options.get("target", []), options.get("refresh_only", False))
+    result = prepare_plan(project, options.get("target", []), options.get("refresh_only", False))
     check_not_stale(saved, result.document)
     return result

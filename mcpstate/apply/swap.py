@@ -13,23 +13,21 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir, sha256_bytes
+from mcpstate.errors import StateError
+from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir, read_optional, sha256_bytes
 from mcpstate.model import Target
+from mcpstate.state.layout import StateDir
 from mcpstate.targets import file_mode, read_target, resolve_path
 from mcpstate.targets.jsonfile import entry_sha256, with_entry, write_bytes
 
 MANIFEST = "manifest.json"
 
 
-def txn_dir(state_dir: Path, tx: str) -> Path:
-    return Path(state_dir) / "txn" / tx
-
-
-def swap_entries(project_dir: Path, state_dir: Path, tx: str, server: str,
+def swap_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str,
                  desired: Mapping[Target, dict[str, Any] | None]) -> dict[str, str]:
     """Write `desired` (None removes the entry) into each target; return the sha256
     of each entry written, by target path."""
-    folder = ensure_private_dir(txn_dir(state_dir, tx))
+    folder = ensure_private_dir(state_dir.txn_dir(tx))
     plans = []
     for i, (target, entry) in enumerate(desired.items()):
         doc = read_target(project_dir, target)
@@ -49,17 +47,17 @@ def swap_entries(project_dir: Path, state_dir: Path, tx: str, server: str,
     return written
 
 
-def restore_entries(project_dir: Path, state_dir: Path, tx: str, server: str) -> list[str]:
+def restore_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str) -> list[str]:
     """Undo a swap of `tx`; returns the target paths put back. No manifest, no swap."""
-    folder = txn_dir(state_dir, tx)
-    try:
-        manifest = json.loads((folder / MANIFEST).read_text())
-    except FileNotFoundError:
+    folder = state_dir.txn_dir(tx)
+    raw = read_optional(folder / MANIFEST, StateError)
+    if raw is None:
         return []
+    manifest = json.loads(raw)
     restored = []
     for path, info in manifest.items():
         target = Target(info["client"], path)
-        pre = (folder / info["file"]).read_bytes() if info["file"] else None
+        pre = state_dir.confine(folder / info["file"], within=folder).read_bytes() if info["file"] else None
         if _restore_one(project_dir, target, server, pre, info["new_sha256"]):
             restored.append(path)
     return restored
@@ -95,17 +93,17 @@ def _entry_in(raw: bytes, target: Target, server: str, project_dir: Path) -> dic
     return entry if isinstance(entry, dict) else None
 
 
-def discard(state_dir: Path, tx: str) -> None:
-    shutil.rmtree(txn_dir(state_dir, tx), ignore_errors=True)
+def discard(state_dir: StateDir, tx: str) -> None:
+    shutil.rmtree(state_dir.txn_dir(tx), ignore_errors=True)
 
 
 def read_entry(project_dir: Path, target: Target, server: str) -> dict[str, Any] | None:
     return read_target(project_dir, target).entries.get(server)
 
 
-def backup_targets(project_dir: Path, state_dir: Path, targets: list[Target], serial: int) -> None:
+def backup_targets(project_dir: Path, state_dir: StateDir, targets: list[Target], serial: int) -> None:
     """Keep each target file as it was before this apply changed it."""
-    folder = ensure_private_dir(Path(state_dir) / "backups")
+    folder = ensure_private_dir(state_dir.backups)
     for target in targets:
         file = resolve_path(project_dir, target)
         if file.exists():

@@ -12,19 +12,29 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.errors import McpStateError
-from mcpstate.state.journal import Journal, now_iso
+from mcpstate.stamps import now_iso
+from mcpstate.state.journal import Journal
 from mcpstate.store.launch import entry_launch, resolved
-from mcpstate.model import AppliedServer, Launch, ServerSpec, State, Target
+from mcpstate.model import AppliedServer, Launch, ServerSpec, State, Target, TestSpec
 from mcpstate.state.file import save_state, server_to_json
+from mcpstate.state.layout import StateDir
 from mcpstate.apply.swap import discard, read_entry, restore_entries, swap_entries
 from mcpstate.targets import render_for
 from mcpstate.targets.jsonfile import entry_sha256
+
+if TYPE_CHECKING:
+    from mcpstate.probe.report import Report
+
+# the seams a run is given (the probe and the report writer are imported only when needed)
+Probe = Callable[[Launch, TestSpec, "Sequence[Mapping[str, Any]] | None"], "Report"]
+ReportWriter = Callable[["Report", Path, str, str], Path]
+Say = Callable[[str], None]
 
 
 class StepFailed(McpStateError):
@@ -58,15 +68,15 @@ class Env:
     """What every transaction of one run shares."""
 
     project_dir: Path
-    state_dir: Path
+    state_dir: StateDir
     targets: tuple[Target, ...]
     registries: Mapping[str, str | None]
     journal: Journal
     environ: Mapping[str, str]
-    probe: Any                         # probe(launch, spec, previous_tools) -> Report
-    write_report: Any                  # write_report(report, folder, server, version) -> Path
+    probe: Probe
+    write_report: ReportWriter
     allow_protected: frozenset[str] = frozenset()
-    say: Any = print
+    say: Say = print
 
 
 def prepare(job: Job, env: Env) -> None:
@@ -124,7 +134,7 @@ def _test(job: Job, env: Env) -> None:
     env.say(f"[{job.server}] testing")
     previous = job.applied.tools if job.applied else None
     report = env.probe(live, spec.test, previous)
-    path = env.write_report(report, env.state_dir / "reports", job.server, spec.version or spec.source)
+    path = env.write_report(report, env.state_dir.reports, job.server, spec.version or spec.source)
     if not report.passed:
         raise StepFailed("testing", "; ".join(report.failures))
     job.tools = tuple(t.to_json() for t in report.tools)
@@ -221,7 +231,7 @@ def _roll_back(job: Job, env: Env, step: str, reason: str) -> None:
     _log(env, job, "rolled_back", detail={"step": step, "reason": reason, "restored": restored})
 
 
-def _log(env: Env, job: Job, event: str, detail: Any = None) -> None:
+def _log(env: Env, job: Job, event: str, detail: object = None) -> None:
     before = job.applied.version if job.applied else None
     after = job.spec.version if job.spec else None
     env.journal.append(job.tx, job.op, job.server, event, from_=before, to=after, detail=detail)

@@ -26,17 +26,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.apply.jobs import ApplyOptions
-    from mcpstate.apply.run import run_apply
+    from mcpstate.apply.run import ApplyCalls, run_apply
     from mcpstate.durations import parse_duration
     from mcpstate.errors import UsageError
     from mcpstate.render.applyresult import apply_json, job_lines
+    from mcpstate.render.plans import print_plan
 
     if args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
     options = ApplyOptions(args.parallelism, args.fail_fast, frozenset(args.allow_protected))
-    confirm = None if (args.plan_file or args.auto_approve) else _confirm
     people = _for_people(ctx, args.format)
-    outcome = run_apply(people, options, args.plan_file, args.target, confirm,
+    confirm = None if (args.plan_file or args.auto_approve) else (lambda: _confirm(people))
+    calls = ApplyCalls(people.out.progress, lambda doc: print_plan(people.out, doc, "text"), confirm)
+    plan_file = ctx.path(args.plan_file) if args.plan_file else None
+    outcome = run_apply(ctx.project, options, plan_file, args.target, calls,
                         parse_duration(args.lock_timeout, "--lock-timeout"))
     if not outcome.approved:
         people.out.print("Apply cancelled.")

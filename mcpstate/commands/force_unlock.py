@@ -13,9 +13,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.state.lock import force_unlock
-    from mcpstate.state.layout import state_dir_of
 
-    holder = force_unlock(state_dir_of(ctx), args.lock_id)
+    holder = force_unlock(ctx.state_dir_even_without_lockfile(), args.lock_id)
     ctx.out.print(f"Lock {args.lock_id} broken (it was held by {holder.get('operation')} "
                   f"of {holder.get('who')}, pid {holder.get('pid')}, since {holder.get('created')}).")
     return 0

@@ -4,7 +4,6 @@ total freed; `--dry-run` lists the same items and removes nothing."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcpstate.context import Context
@@ -12,6 +11,7 @@ from mcpstate.context import Context
 if TYPE_CHECKING:
     from mcpstate.gc.select import Policy, Selection
     from mcpstate.model import Retention
+    from mcpstate.state.layout import StateDir
 
 FORMAT_VERSION = "1"
 
@@ -41,13 +41,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     retention, state_dir = _settings(ctx)
     policy = Policy.of(retention, args.keep, older)
     selection = Selection()
-    if state_dir.is_dir():  # no state dir, nothing to collect: and the lock would create one
+    if state_dir.exists():  # no state dir, nothing to collect: and the lock would create one
         selection = _collect(ctx, state_dir, policy, args, time.time())
     _render(ctx, selection, args)
     return 0
 
 
-def _settings(ctx: Context) -> tuple[Retention, Path]:
+def _settings(ctx: Context) -> tuple[Retention, StateDir]:
     """The lockfile's retention and state dir; the defaults when there is no lockfile.
     A lockfile that is there but invalid is an error: its retention may keep more."""
     from mcpstate.lockfile.load import load_lockfile
@@ -59,7 +59,7 @@ def _settings(ctx: Context) -> tuple[Retention, Path]:
     return lockfile.retention, ctx.state_dir(lockfile.state_dir)
 
 
-def _collect(ctx: Context, state_dir: Path, policy: Policy, args: argparse.Namespace, now: float) -> Selection:
+def _collect(ctx: Context, state_dir: StateDir, policy: Policy, args: argparse.Namespace, now: float) -> Selection:
     from mcpstate.durations import parse_duration
     from mcpstate.gc.run import collect, execute
     from mcpstate.state.lock import state_lock

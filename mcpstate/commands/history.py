@@ -17,9 +17,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.state.journal import read_journal_all
     from mcpstate.render.table import table
     from mcpstate.state.file import load_state
-    from mcpstate.state.layout import state_dir_of
 
-    state_dir = state_dir_of(ctx)
+    state_dir = ctx.state_dir_even_without_lockfile()
     journal = read_journal_all(state_dir)  # gc moves old lines to archives
     for warning in journal.warnings:
         ctx.out.warn(warning)

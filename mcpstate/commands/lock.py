@@ -40,8 +40,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if args.format == "json":
         ctx.out.json(lock_json(servers, edits))
         return 0
-    for edit in edits:
-        ctx.out.print(f"{edit.server}: integrity filled in ({edit.integrity})")
+    for filled in edits:
+        ctx.out.print(f"{filled.server}: integrity filled in ({filled.integrity})")
     ctx.out.print(f"Checked {len(servers) - len(edits)}, filled in {len(edits)}"
                   f" integrity hash(es) in {display(ctx.lockfile_path)}.")
     return 0

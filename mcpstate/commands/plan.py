@@ -26,8 +26,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.plan.prepare import prepare_plan
     from mcpstate.render.plans import print_plan
 
-    result = prepare_plan(ctx.project_dir, ctx.lockfile_path, ctx.state_dir,
-                          args.target, args.refresh_only)
+    result = prepare_plan(ctx.project, args.target, args.refresh_only)
     for warning in result.warnings:
         ctx.out.warn(warning)
     print_plan(ctx.out, result.document, args.format)

@@ -16,16 +16,17 @@ from mcpstate.errors import StoreError
 from mcpstate.fsutil import atomic_write
 from mcpstate.gc.select import Item, Policy, Selection, select
 from mcpstate.gc.scan import find_roots, inventory, split_lines
-from mcpstate.state.journal import (JOURNAL_FILE, archive_paths, decode_line, open_journal, read_archive,
-                              read_journal, record_key)
-from mcpstate.state.file import load_state, who
+from mcpstate.state.journal import decode_line, open_journal, read_archive, read_journal, record_key
+from mcpstate.state.layout import StateDir
+from mcpstate.stamps import who
+from mcpstate.state.file import load_state
 
 
 class OutsideStateDir(StoreError):
     """A path to delete is not inside the state dir: refused, whatever the reason."""
 
 
-def collect(state_dir: Path, project_dir: Path, policy: Policy, now: float) -> Selection:
+def collect(state_dir: StateDir, project_dir: Path, policy: Policy, now: float) -> Selection:
     """What gc removes now, each item with its size. Changes nothing."""
     records = read_journal(state_dir).records  # a corrupt journal stops gc before it decides
     state = load_state(state_dir)
@@ -35,8 +36,8 @@ def collect(state_dir: Path, project_dir: Path, policy: Policy, now: float) -> S
     return replace(selection, items=tuple(_sized(state_dir, item) for item in selection.items))
 
 
-def _sized(state_dir: Path, item: Item) -> Item:
-    return item if item.kind == "journal" else replace(item, bytes=size_of(Path(state_dir) / item.path))
+def _sized(state_dir: StateDir, item: Item) -> Item:
+    return item if item.kind == "journal" else replace(item, bytes=size_of(state_dir.root / item.path))
 
 
 def size_of(path: Path) -> int:
@@ -52,7 +53,7 @@ def size_of(path: Path) -> int:
     return total
 
 
-def execute(state_dir: Path, selection: Selection) -> None:
+def execute(state_dir: StateDir, selection: Selection) -> None:
     """Remove what `selection` lists, journaled as one transaction of op `gc`.
 
     One `started` line listing every item, fsync'd before the first removal, then one
@@ -80,7 +81,7 @@ def execute(state_dir: Path, selection: Selection) -> None:
 REMOVERS = 4  # unlink waits on the file system, not the CPU: a few threads cut the wall ~25%
 
 
-def _remove_all(state_dir: Path, items: list[Item]) -> tuple[Item, Exception] | None:
+def _remove_all(state_dir: StateDir, items: list[Item]) -> tuple[Item, Exception] | None:
     """Remove `items` on a few threads; the first failure, if any (the rest still run)."""
     from concurrent.futures import ThreadPoolExecutor
 
@@ -95,7 +96,7 @@ def _remove_all(state_dir: Path, items: list[Item]) -> tuple[Item, Exception] | 
         return next((f for f in pool.map(one, items) if f is not None), None)
 
 
-def _archive_if_listed(state_dir: Path, selection: Selection) -> tuple[Item, Exception] | None:
+def _archive_if_listed(state_dir: StateDir, selection: Selection) -> tuple[Item, Exception] | None:
     for item in selection.items:
         if item.kind == "journal":
             try:
@@ -105,7 +106,7 @@ def _archive_if_listed(state_dir: Path, selection: Selection) -> tuple[Item, Exc
     return None
 
 
-def _note(state_dir: Path, tx: str, event: str, detail: dict[str, Any]) -> None:
+def _note(state_dir: StateDir, tx: str, event: str, detail: dict[str, Any]) -> None:
     # Opened for each line: archiving replaces journal.jsonl, and a descriptor opened
     # before that would append to the old file.
     journal = open_journal(state_dir, who())
@@ -115,7 +116,7 @@ def _note(state_dir: Path, tx: str, event: str, detail: dict[str, Any]) -> None:
         journal.close()
 
 
-def remove(state_dir: Path, rel: str) -> None:
+def remove(state_dir: StateDir, rel: str) -> None:
     """Delete `<state>/<rel>`: a link or file is unlinked, a folder removed by
     shutil.rmtree, which unlinks the links inside rather than follow them."""
     path = checked_path(state_dir, rel)
@@ -128,13 +129,13 @@ def remove(state_dir: Path, rel: str) -> None:
         return  # gone already (a crash after removing it, before `committed`): the goal state
 
 
-def checked_path(state_dir: Path, rel: str) -> Path:
+def checked_path(state_dir: StateDir, rel: str) -> Path:
     """`<state>/<rel>`, refused unless it lies inside the state dir once its folder is
     resolved (the item itself is never followed). The selection only ever names such
     paths, so a refusal means a bug or a state dir changed under gc: stop, loudly."""
     parts = PurePosixPath(rel).parts
-    path = Path(state_dir) / rel
-    root = os.path.realpath(state_dir)
+    path = state_dir.root / rel
+    root = os.path.realpath(state_dir.root)
     where = os.path.join(os.path.realpath(path.parent), path.name)
     if len(parts) < 2 or ".." in parts or parts[0] == "/" or os.path.commonpath([root, where]) != root:
         raise OutsideStateDir(f"refusing to delete {path}: it resolves to {where}, outside the state "
@@ -142,16 +143,16 @@ def checked_path(state_dir: Path, rel: str) -> Path:
     return path
 
 
-def archive_journal(state_dir: Path, count: int, name: str) -> None:
+def archive_journal(state_dir: StateDir, count: int, name: str) -> None:
     """Move the first `count` lines of journal.jsonl into the archive `name`.
 
     The archive is written (atomically, fsync'd) before journal.jsonl is replaced without
     those lines: a crash in between leaves them in both places, never in neither.
     read_journal_all then takes each (tx, seq) once, and the next gc moves them again
     without writing a line any archive already holds, so archives never repeat a line."""
-    journal, archive = Path(state_dir) / JOURNAL_FILE, Path(state_dir) / name
+    journal, archive = state_dir.journal, state_dir.journal_archive(name)
     lines = split_lines(journal.read_bytes())
-    archived = {record_key(r) for path in archive_paths(state_dir) for r in read_archive(path).records}
+    archived = {record_key(r) for path in state_dir.journal_archives() for r in read_archive(path).records}
     fresh = []
     for line in lines[:count]:
         record = decode_line(line.decode("utf-8", "replace").rstrip("\n"))

@@ -12,29 +12,31 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from mcpstate.errors import StoreError
+from mcpstate.errors import StateError, StoreError
+from mcpstate.fsutil import read_optional
 from mcpstate.gc.select import Found, Inventory, JournalLine, Roots, StoreEntry, iso_time
-from mcpstate.state.journal import JOURNAL_FILE, decode_line, open_transactions
+from mcpstate.state.journal import decode_line, open_transactions
+from mcpstate.state.layout import StateDir
 from mcpstate.model import State
 from mcpstate.store.entries import MARKER, entry_dirname
 
 Why = dict[str, list[str]]
 
 
-def inventory(state_dir: Path) -> Inventory:
+def inventory(state_dir: StateDir) -> Inventory:
     """Everything gc may remove. Never follows a symlink: a link is an item, not a folder."""
-    reports = (f for f in children(state_dir, "reports") if f.path.endswith(".json"))
+    reports = (f for f in children(state_dir, state_dir.reports) if f.path.endswith(".json"))
     return Inventory(store=tuple(store_entries(state_dir)), staging=tuple(staging_dirs(state_dir)),
-                     txn=tuple(children(state_dir, "txn")), reports=tuple(reports),
-                     backups=tuple(children(state_dir, "backups")), journal=tuple(journal_lines(state_dir)))
+                     txn=tuple(children(state_dir, state_dir.txn)), reports=tuple(reports),
+                     backups=tuple(children(state_dir, state_dir.backups)),
+                     journal=tuple(journal_lines(state_dir)))
 
 
-def own_folder(state_dir: Path, rel: str) -> Path | None:
-    """`<state>/<rel>` when it is a real folder inside the state dir; None when absent.
+def own_folder(state_dir: StateDir, path: Path) -> Path | None:
+    """`path` when it is a real folder inside the state dir; None when absent.
 
     A symlink to elsewhere (a store moved to a bigger disk, say) is refused: gc deletes
     only inside the state dir, and would otherwise delete whatever the link points at."""
-    path = Path(state_dir) / rel
     if not os.path.lexists(path):
         return None
     if path.is_symlink() or not path.is_dir():
@@ -43,21 +45,23 @@ def own_folder(state_dir: Path, rel: str) -> Path | None:
     return path
 
 
-def children(state_dir: Path, rel: str) -> Iterator[Found]:
-    folder = own_folder(state_dir, rel)
+def children(state_dir: StateDir, folder_path: Path) -> Iterator[Found]:
+    """What `folder_path` holds, each named relative to the state dir (`store/npm/x@1`)."""
+    folder = own_folder(state_dir, folder_path)
     if folder is None:
         return
+    rel = folder.relative_to(state_dir.root).as_posix()
     with os.scandir(folder) as it:
         for child in it:
             yield Found(f"{rel}/{child.name}", child.stat(follow_symlinks=False).st_mtime)
 
 
-def staging_dirs(state_dir: Path) -> Iterator[Found]:
+def staging_dirs(state_dir: StateDir) -> Iterator[Found]:
     """Each install folder with the newest mtime found in it: an install writes deep
     down (node_modules/...), which leaves the folder's own mtime behind."""
-    for found in children(state_dir, "staging"):
+    for found in children(state_dir, state_dir.staging):
         newest = found.mtime
-        for folder, dirs, files in os.walk(Path(state_dir) / found.path):
+        for folder, dirs, files in os.walk(state_dir.root / found.path):
             newest = max([newest, *(_mtime(os.path.join(folder, name)) for name in dirs + files)])
         yield Found(found.path, newest)
 
@@ -69,13 +73,13 @@ def _mtime(path: str) -> float:
         return float("inf")  # removed while we looked: someone is at work in there, keep it
 
 
-def store_entries(state_dir: Path) -> Iterator[StoreEntry]:
-    for source in children(state_dir, "store"):
-        path = Path(state_dir) / source.path
+def store_entries(state_dir: StateDir) -> Iterator[StoreEntry]:
+    for source in children(state_dir, state_dir.store):
+        path = state_dir.root / source.path
         if path.is_file() and not path.is_symlink():
             continue  # not something mcpstate makes: left alone
-        for found in children(state_dir, source.path):  # refuses a source folder that is a link
-            yield _entry(Path(state_dir) / found.path, found, source.path.split("/")[1])
+        for found in children(state_dir, path):  # refuses a source folder that is a link
+            yield _entry(state_dir.root / found.path, found, source.path.split("/")[1])
 
 
 def _entry(path: Path, found: Found, source: str) -> StoreEntry:
@@ -100,12 +104,11 @@ def _created(marker: Path, fallback: float) -> float:
     return created if created != float("inf") else fallback
 
 
-def journal_lines(state_dir: Path) -> Iterator[JournalLine]:
+def journal_lines(state_dir: StateDir) -> Iterator[JournalLine]:
     """journal.jsonl line by line, as the archiver will split it (read_journal has
     already refused a corrupt journal)."""
-    try:
-        data = (Path(state_dir) / JOURNAL_FILE).read_bytes()
-    except FileNotFoundError:
+    data = read_optional(state_dir.journal, StateError)
+    if data is None:
         return
     for line in split_lines(data):
         yield JournalLine(decode_line(line.decode("utf-8", "replace").rstrip("\n")), len(line))
@@ -118,7 +121,7 @@ def split_lines(data: bytes) -> list[bytes]:
     return lines if lines[-1] else lines[:-1]
 
 
-def find_roots(state_dir: Path, project_dir: Path, state: State, records: list[dict[str, Any]],
+def find_roots(state_dir: StateDir, project_dir: Path, state: State, records: list[dict[str, Any]],
                entries: Iterable[StoreEntry]) -> Roots:
     """Every live store entry with why, and the open transactions."""
     open_txs = frozenset(t.tx for t in open_transactions(records).values())
@@ -133,9 +136,9 @@ def find_roots(state_dir: Path, project_dir: Path, state: State, records: list[d
     return Roots({rel: tuple(reasons) for rel, reasons in why.items() if rel in known}, open_txs)
 
 
-def store_prefixes(state_dir: Path) -> tuple[str, ...]:
-    """`<state>/store` as written and resolved: a path may reach it either way."""
-    store = os.path.abspath(Path(state_dir) / "store")
+def store_prefixes(state_dir: StateDir) -> tuple[str, ...]:
+    """The store folder as written and resolved: a path may reach it either way."""
+    store = os.path.abspath(state_dir.store)
     return tuple(dict.fromkeys((store, os.path.realpath(store))))
 
 

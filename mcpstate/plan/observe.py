@@ -9,11 +9,12 @@ from pathlib import Path
 from mcpstate.state.journal import open_transactions, read_journal
 from mcpstate.model import Lockfile, Observed, Target
 from mcpstate.state.file import load_state
+from mcpstate.state.layout import StateDir
 from mcpstate.store.entries import is_intact
 from mcpstate.targets import observe_target
 
 
-def observe(project_dir: Path, lockfile: Lockfile, state_dir: Path) -> tuple[Observed, list[str]]:
+def observe(project_dir: Path, lockfile: Lockfile, state_dir: StateDir) -> tuple[Observed, list[str]]:
     """What is there now, and warnings met on the way (a torn journal line, say)."""
     state = load_state(state_dir)
     journal = read_journal(state_dir)

@@ -158,7 +158,7 @@ def diff_lines(before: Mapping[str, Any], after: Mapping[str, Any], prefix: str 
 _ABSENT = object()
 
 
-def _show(value: Any) -> str:
+def _show(value: object) -> str:
     return "(none)" if value is _ABSENT else json.dumps(value, ensure_ascii=False)
 
 

@@ -3,7 +3,7 @@ observe, make the plan, and its JSON document."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -12,6 +12,20 @@ from mcpstate.model import Lockfile, Observed, Plan
 from mcpstate.plan.observe import observe
 from mcpstate.plan.planner import make_plan
 from mcpstate.plan.document import plan_document
+from mcpstate.stamps import now_iso
+from mcpstate.state.layout import StateDir
+
+# the state dir, given the lockfile's `state_dir:` (Context.state_dir: --state-dir and the
+# environment win over the lockfile)
+StateDirFor = Callable[["str | None"], StateDir]
+
+
+class Project(NamedTuple):
+    """Where a command works: the project folder, its lockfile, how to find its state dir."""
+
+    dir: Path
+    lockfile_path: Path
+    state_dir_for: StateDirFor
 
 
 class PlanRun(NamedTuple):
@@ -20,15 +34,14 @@ class PlanRun(NamedTuple):
     plan: Plan
     document: dict[str, Any]
     warnings: tuple[str, ...]
-    state_dir: Path
+    state_dir: StateDir
 
 
-def prepare_plan(project_dir: Path, lockfile_path: Path, state_dir_for: Any,
-                 only: Iterable[str] = (), refresh_only: bool = False) -> PlanRun:
-    """`state_dir_for(lockfile_state_dir)` resolves the state dir (Context.state_dir)."""
-    lockfile = load_lockfile(lockfile_path)
-    state_dir = state_dir_for(lockfile.state_dir)
-    observed, warnings = observe(project_dir, lockfile, state_dir)
+def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool = False) -> PlanRun:
+    """The plan of `project` now, and what it was made from. Changes nothing."""
+    lockfile = load_lockfile(project.lockfile_path)
+    state_dir = project.state_dir_for(lockfile.state_dir)
+    observed, warnings = observe(project.dir, lockfile, state_dir)
     only = list(only)
     unknown = [n for n in only if n not in lockfile.servers and n not in observed.state.servers]
     if unknown:
@@ -37,7 +50,7 @@ def prepare_plan(project_dir: Path, lockfile_path: Path, state_dir_for: Any,
         raise UsageError(f"--target names no server of the lockfile or state: {', '.join(unknown)}")
     plan = make_plan(lockfile, observed, only, refresh_only)
     options = {"target": only, "refresh_only": refresh_only}
-    doc = plan_document(plan, lockfile, observed, now_utc(), _relative(lockfile_path, project_dir),
+    doc = plan_document(plan, lockfile, observed, now_iso(), _relative(project.lockfile_path, project.dir),
                         options)
     return PlanRun(lockfile, observed, plan, doc, tuple(warnings), state_dir)
 
@@ -48,8 +61,3 @@ def _relative(path: Path, base: Path) -> str:
     except ValueError:
         return display(path)
 
-
-def now_utc() -> str:
-    import time
-
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

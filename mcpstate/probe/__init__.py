@@ -1,7 +1,7 @@
 """The built-in MCP client and health test (DESIGN §8).
 
     report = probe(Launch(command="node", args=("server.js",)), spec, previous_tools)
-    path = write_report(report, state_dir / "reports", "memory", "2026.8.31")
+    path = write_report(report, state_dir.reports, "memory", "2026.8.31")
     print(render_report_text(report))
 
 Heavy modules (psutil, httpx, deepdiff) are imported only when a probe needs them.

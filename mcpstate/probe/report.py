@@ -3,13 +3,13 @@ its plain-text rendering, and the report file under .mcpstate/reports/."""
 
 from __future__ import annotations
 
-import datetime
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from mcpstate.stamps import file_stamp
 from mcpstate.fsutil import atomic_write, ensure_private_dir
 from mcpstate.probe.tools import ToolDiff, ToolInfo
 
@@ -87,11 +87,11 @@ class Report:
 def write_report(report: Report, reports_dir: Path, server: str, version: str) -> Path:
     """Write `<server>-<version>-<timestamp>.json` (mode 0600) and return its path."""
     folder = ensure_private_dir(Path(reports_dir))
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = file_stamp()
     stem = f"{_safe(server)}-{_safe(version)}-{stamp}"
     path = folder / f"{stem}.json"
     counter = 1
-    while path.exists():  # two reports in the same microsecond: keep both
+    while path.exists():  # two reports in the same millisecond: keep both
         counter += 1
         path = folder / f"{stem}-{counter}.json"
     data = json.dumps(report.to_json(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"

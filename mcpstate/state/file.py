@@ -5,29 +5,22 @@ Written atomically, the previous copy kept as state.json.backup; mode 0600."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from mcpstate import __version__
 from mcpstate.errors import StateError
-from mcpstate.fsutil import atomic_write, ensure_private_dir
+from mcpstate.fsutil import atomic_write, read_optional
 from mcpstate.model import CLIENTS, AppliedServer, State
+from mcpstate.state.layout import StateDir
 
 FORMAT_VERSION = 1
-STATE_FILE = "state.json"
 
 
-def load_state(state_dir: Path) -> State:
+def load_state(state_dir: StateDir) -> State:
     """The state as committed; an empty state when there is none yet."""
-    path = Path(state_dir) / STATE_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        return State()
-    except OSError as e:
-        raise StateError(f"{path}: cannot read: {e.strerror}") from None
-    return parse_state(raw, path)
+    raw = read_optional(state_dir.state_file, StateError)
+    return State() if raw is None else parse_state(raw, state_dir.state_file)
 
 
 def parse_state(raw: bytes, path: Path) -> State:
@@ -51,7 +44,7 @@ def parse_state(raw: bytes, path: Path) -> State:
 
 
 def _backup_hint(path: Path) -> str:
-    backup = path.with_name(STATE_FILE + ".backup")
+    backup = path.with_name(path.name + ".backup")
     return f"; the previous copy is {backup}" if backup.exists() else ""
 
 
@@ -112,27 +105,16 @@ def state_to_json(state: State) -> dict[str, Any]:
     }
 
 
-def save_state(state_dir: Path, state: State) -> State:
+def save_state(state_dir: StateDir, state: State) -> State:
     """Write `state` with serial+1 (and a lineage on first write); keep the old copy."""
     import uuid
 
-    ensure_private_dir(state_dir)
+    state_dir.create()
     new = state._replace(serial=state.serial + 1, lineage=state.lineage or str(uuid.uuid4()))
-    path = Path(state_dir) / STATE_FILE
+    path = state_dir.state_file
     if path.exists():
-        atomic_write(path.with_name(STATE_FILE + ".backup"), path.read_bytes(), mode=0o600)
+        atomic_write(state_dir.state_backup, path.read_bytes(), mode=0o600)
     data = json.dumps(state_to_json(new), indent=2, sort_keys=False).encode() + b"\n"
     atomic_write(path, data, mode=0o600)
     return new
 
-
-def who() -> str:
-    """user@host, for the journal and the lock."""
-    import getpass
-    import socket
-
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):  # a uid with no passwd entry (containers)
-        user = str(os.getuid())
-    return f"{user}@{socket.gethostname()}"

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import zlib
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import StateError
+from mcpstate.fsutil import read_optional
 from mcpstate.model import OpenTransaction
+from mcpstate.stamps import now_iso
+from mcpstate.state.layout import StateDir
 
-JOURNAL_FILE = "journal.jsonl"
 TERMINAL = frozenset({"committed", "failed", "rolled_back", "recovered"})
 _CRC_KEY = ',"crc":'
 
@@ -57,7 +58,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "server": (str, type(None)), "detail": (dict, type(None)), "who": (str,)}
 
 
-def _well_formed(record: Any) -> bool:
+def _well_formed(record: object) -> bool:
     """A line that checks out by CRC can still be of the wrong shape (written by hand or
     by another tool): such a line is as corrupt as a torn one."""
     return isinstance(record, dict) and all(
@@ -65,15 +66,9 @@ def _well_formed(record: Any) -> bool:
         for key, types in _FIELD_TYPES.items())
 
 
-def read_journal(state_dir: Path) -> JournalRead:
-    path = Path(state_dir) / JOURNAL_FILE
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return JournalRead()
-    except OSError as e:
-        raise StateError(f"{path}: cannot read the journal: {e.strerror}") from None
-    return parse_journal(data, path)
+def read_journal(state_dir: StateDir) -> JournalRead:
+    data = read_optional(state_dir.journal, StateError)
+    return JournalRead() if data is None else parse_journal(data, state_dir.journal)
 
 
 def parse_journal(data: bytes, path: Path) -> JournalRead:
@@ -94,14 +89,6 @@ def parse_journal(data: bytes, path: Path) -> JournalRead:
     return result
 
 
-ARCHIVE_GLOB = "journal-*.jsonl.gz"  # written by gc: journal-YYYYMMDD.jsonl.gz
-
-
-def archive_paths(state_dir: Path) -> list[Path]:
-    """gc's archives, oldest first (the date in the name sorts)."""
-    return sorted(Path(state_dir).glob(ARCHIVE_GLOB))
-
-
 def read_archive(path: Path) -> JournalRead:
     """One archive's records; its lines are journal lines, CRCs and all."""
     import gzip
@@ -113,18 +100,18 @@ def read_archive(path: Path) -> JournalRead:
     return parse_journal(data, path)
 
 
-def record_key(record: dict[str, Any]) -> tuple[Any, Any]:
+def record_key(record: dict[str, Any]) -> tuple[object, object]:
     """What identifies a journal line across the archives and journal.jsonl."""
     return record.get("tx"), record.get("seq")
 
 
-def read_journal_all(state_dir: Path) -> JournalRead:
+def read_journal_all(state_dir: StateDir) -> JournalRead:
     """Every record: the archives (oldest first), then journal.jsonl.
 
     A gc interrupted between writing an archive and rewriting journal.jsonl leaves
     those lines in both; each (tx, seq) is taken once, at its first (oldest) place."""
     result, seen = JournalRead(), set()
-    for read in [*(read_archive(p) for p in archive_paths(state_dir)), read_journal(state_dir)]:
+    for read in [*(read_archive(p) for p in state_dir.journal_archives()), read_journal(state_dir)]:
         result.warnings += read.warnings
         for record in read.records:
             if record_key(record) not in seen:
@@ -136,8 +123,8 @@ def read_journal_all(state_dir: Path) -> JournalRead:
 class Journal:
     """Appends records; each is on disk before `append` returns."""
 
-    def __init__(self, state_dir: Path, who: str, start_seq: int) -> None:
-        self.path = Path(state_dir) / JOURNAL_FILE
+    def __init__(self, state_dir: StateDir, who: str, start_seq: int) -> None:
+        self.path = state_dir.journal
         self.who = who
         self.seq = start_seq
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -145,8 +132,8 @@ class Journal:
 
         self._lock = threading.Lock()  # stage and test run on threads
 
-    def append(self, tx: str, op: str, server: str | None, event: str, *, from_: Any = None,
-               to: Any = None, detail: Any = None) -> dict[str, Any]:
+    def append(self, tx: str, op: str, server: str | None, event: str, *, from_: object = None,
+               to: object = None, detail: object = None) -> dict[str, Any]:
         with self._lock:
             self.seq += 1
             record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
@@ -160,10 +147,10 @@ class Journal:
         os.close(self._fd)
 
 
-def open_journal(state_dir: Path, who: str) -> Journal:
+def open_journal(state_dir: StateDir, who: str) -> Journal:
     """Open for appending after checking what is there; repairs a torn last line."""
     read = read_journal(state_dir)
-    _repair_tail(Path(state_dir) / JOURNAL_FILE, torn=bool(read.warnings))
+    _repair_tail(state_dir.journal, torn=bool(read.warnings))
     last = read.records[-1]["seq"] if read.records else 0
     return Journal(state_dir, who, int(last))
 
@@ -171,10 +158,7 @@ def open_journal(state_dir: Path, who: str) -> Journal:
 def _repair_tail(path: Path, torn: bool) -> None:
     """Drop a torn last line, or end a whole last line whose newline never landed,
     so the next record starts on a line of its own."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return
+    data = read_optional(path, StateError)
     if not data or data.endswith(b"\n"):
         return
     with open(path, "r+b") as f:
@@ -199,12 +183,6 @@ def open_transactions(records: Iterable[dict[str, Any]]) -> dict[str, OpenTransa
         elif r.get("op") in ("apply", "rollback"):
             open_[server] = OpenTransaction(str(tx), server, str(r["op"]), str(r["event"]))
     return open_
-
-
-def now_iso() -> str:
-    # time, not datetime: this module is on plan's path, and datetime costs ~2 ms to import
-    now = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
 
 
 def _maybe_crash_for_tests(event: str) -> None:

@@ -16,32 +16,32 @@ from typing import Any
 
 from mcpstate import __version__
 from mcpstate.errors import LockHeldError, McpStateError
-from mcpstate.fsutil import atomic_write, ensure_private_dir
-from mcpstate.state.journal import now_iso
-from mcpstate.state.file import who
+from mcpstate.fsutil import atomic_write, read_optional
+from mcpstate.stamps import now_iso, who
+from mcpstate.state.layout import StateDir
 
 POLL_S = 0.1
 
 
 @contextmanager
-def state_lock(state_dir: Path, operation: str, timeout_s: float = 30.0) -> Iterator[dict[str, Any]]:
+def state_lock(state_dir: StateDir, operation: str, timeout_s: float = 30.0) -> Iterator[dict[str, Any]]:
     """Hold the lock for the block; wait up to `timeout_s`, then fail naming the holder."""
-    ensure_private_dir(state_dir)
-    fd = os.open(Path(state_dir) / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+    state_dir.create()
+    fd = os.open(state_dir.lock_file, os.O_RDWR | os.O_CREAT, 0o600)
     try:
-        _acquire(fd, Path(state_dir), timeout_s)
+        _acquire(fd, state_dir, timeout_s)
         info = {"ID": str(uuid.uuid4()), "operation": operation, "who": who(), "pid": os.getpid(),
                 "version": __version__, "created": now_iso()}
-        atomic_write(Path(state_dir) / "lock.json", json.dumps(info, indent=2).encode(), mode=0o600)
+        atomic_write(state_dir.lock_info, json.dumps(info, indent=2).encode(), mode=0o600)
         try:
             yield info
         finally:
-            _remove(Path(state_dir) / "lock.json")
+            _remove(state_dir.lock_info)
     finally:
         os.close(fd)  # closing the descriptor releases the flock
 
 
-def _acquire(fd: int, state_dir: Path, timeout_s: float) -> None:
+def _acquire(fd: int, state_dir: StateDir, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
@@ -53,7 +53,7 @@ def _acquire(fd: int, state_dir: Path, timeout_s: float) -> None:
             time.sleep(POLL_S)
 
 
-def held_message(state_dir: Path, waited_s: float) -> str:
+def held_message(state_dir: StateDir, waited_s: float) -> str:
     holder = read_holder(state_dir)
     if holder is None:
         return f"the state lock in {state_dir} is held by another process (waited {waited_s:g} s)"
@@ -63,23 +63,24 @@ def held_message(state_dir: Path, waited_s: float) -> str:
             f"mcpstate force-unlock {holder.get('ID')}")
 
 
-def read_holder(state_dir: Path) -> dict[str, Any] | None:
+def read_holder(state_dir: StateDir) -> dict[str, Any] | None:
+    raw = read_optional(state_dir.lock_info, McpStateError)
     try:
-        data = json.loads((Path(state_dir) / "lock.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
+        data = json.loads(raw) if raw is not None else None
+    except (json.JSONDecodeError, UnicodeDecodeError):
         return None
     return data if isinstance(data, dict) else None
 
 
-def force_unlock(state_dir: Path, lock_id: str) -> dict[str, Any]:
+def force_unlock(state_dir: StateDir, lock_id: str) -> dict[str, Any]:
     """Break a lock whose holder is gone (a dead host on a shared disk)."""
     holder = read_holder(state_dir)
     if holder is None:
         raise McpStateError(f"no lock is recorded in {state_dir}")
     if holder.get("ID") != lock_id:
         raise McpStateError(f"the lock's ID is {holder.get('ID')}, not {lock_id}; nothing changed")
-    _remove(Path(state_dir) / "lock.json")
-    _remove(Path(state_dir) / "lock")
+    _remove(state_dir.lock_info)
+    _remove(state_dir.lock_file)
     return holder
 
 

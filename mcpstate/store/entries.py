@@ -1,6 +1,6 @@
-"""The store: immutable installs under `<state>/store/<source>/<name>@<version>/`.
+"""The store: immutable installs under `<store>/<source>/<name>@<version>/`.
 
-An install is made in `<state>/staging/<random>/` and moved into the store by one
+An install is made in `<staging>/<random>/` and moved into the store by one
 rename; the intact marker is written last, so a half-made entry is never mistaken
 for a good one, and an intact entry is reused as it is."""
 
@@ -13,8 +13,9 @@ from typing import NamedTuple
 
 from mcpstate.errors import IntegrityError, StoreError
 from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
-from mcpstate.state.journal import now_iso
+from mcpstate.stamps import now_iso
 from mcpstate.model import ServerSpec
+from mcpstate.state.layout import StateDir
 
 MARKER = ".mcpstate-intact"
 
@@ -30,8 +31,8 @@ def entry_dirname(package: str, version: str) -> str:
     return f"{package.replace('/', '+')}@{version}"
 
 
-def entry_path(state_dir: Path, source: str, package: str, version: str) -> Path:
-    return Path(state_dir) / "store" / source / entry_dirname(package, version)
+def entry_path(state_dir: StateDir, source: str, package: str, version: str) -> Path:
+    return state_dir.store / source / entry_dirname(package, version)
 
 
 def is_intact(path: Path | str) -> bool:
@@ -45,7 +46,7 @@ def read_marker(path: Path) -> dict[str, str]:
         raise StoreError(f"{path}: damaged store entry marker ({e})") from None
 
 
-def stage(state_dir: Path, spec: ServerSpec, registry: str | None) -> StoreEntry:
+def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreEntry:
     """The intact store entry for `spec`, installing it when there is none.
 
     Verifies the lockfile's integrity when it has one (reused entries too)."""
@@ -58,7 +59,7 @@ def stage(state_dir: Path, spec: ServerSpec, registry: str | None) -> StoreEntry
     import shutil
     import tempfile
 
-    staging = Path(tempfile.mkdtemp(prefix="", dir=ensure_private_dir(Path(state_dir) / "staging")))
+    staging = Path(tempfile.mkdtemp(prefix="", dir=ensure_private_dir(state_dir.staging)))
     try:
         integrity = _install(staging, spec, registry, final)
         verify(spec, integrity)

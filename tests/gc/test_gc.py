@@ -23,6 +23,7 @@ from mcpstate.gc.select import (DAY_S, Found, Inventory, JournalLine, Policy, Ro
 from mcpstate.gc.run import OutsideStateDir, checked_path
 from mcpstate.state.journal import encode_record, read_journal, read_journal_all
 from mcpstate.model import Retention
+from mcpstate.state.layout import StateDir
 from tests.helpers import run_cli
 
 NOW = 1_800_000_000.0
@@ -203,8 +204,8 @@ def test_a_store_folder_linked_elsewhere_is_refused_and_checked_path_refuses_esc
     assert (elsewhere / "store" / "npm" / "x@1.0.0" / "lib" / "index.js").exists()
     for rel in ("store/npm/x@1.0.0", "store/../../elsewhere/store", "store", "/etc/passwd"):
         with pytest.raises(OutsideStateDir, match="refusing to delete"):
-            checked_path(state, rel)
-    assert checked_path(state, "reports/r.json") == state / "reports" / "r.json"
+            checked_path(StateDir(state), rel)
+    assert checked_path(StateDir(state), "reports/r.json") == state / "reports" / "r.json"
 
 
 def test_no_state_dir_no_lockfile_and_a_broken_lockfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -271,15 +272,15 @@ def test_an_archive_interrupted_before_the_rewrite_never_loses_or_repeats_a_line
     lines = journal_with(state, [500, 450, 400, 1])
     # what a crash between writing the archive and replacing journal.jsonl leaves
     (state / "journal-20260101.jsonl.gz").write_bytes(gzip.compress(b"".join(lines[:2])))
-    assert [r["seq"] for r in read_journal_all(state).records] == [1, 2, 3, 4]
+    assert [r["seq"] for r in read_journal_all(StateDir(state)).records] == [1, 2, 3, 4]
     history = run_cli(capsys, tmp_path, "history", "app", "--format", "json")
     assert [r["description"] for r in json.loads(history.out)["revisions"]] == [f"Failed r{n}" for n in range(4)]
     doc = gc_json(capsys, tmp_path)
     archive = doc["items"][0]["reason"].rsplit(" ", 1)[-1]
     assert gzip.decompress((state / archive).read_bytes()) == lines[2]  # the two already archived: not again
-    assert [r["seq"] for r in read_journal_all(state).records][:4] == [1, 2, 3, 4]
-    assert read_journal(state).records[0]["seq"] == 4  # and then gc's own started/committed lines
-    assert [r["event"] for r in read_journal(state).records[1:]] == ["started", "committed"]
+    assert [r["seq"] for r in read_journal_all(StateDir(state)).records][:4] == [1, 2, 3, 4]
+    assert read_journal(StateDir(state)).records[0]["seq"] == 4  # and then gc's own started/committed lines
+    assert [r["event"] for r in read_journal(StateDir(state)).records[1:]] == ["started", "committed"]
 
 
 def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -294,7 +295,7 @@ def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pyte
     monkeypatch.setattr("mcpstate.gc.run.shutil.rmtree", refuse)
     result = run_cli(capsys, tmp_path, "gc", "--keep", "0")
     assert result.code == 1 and "store/npm/x@1.0.0: cannot remove it (Permission denied)" in result.err
-    events = [(r["event"], r["detail"].get("path")) for r in read_journal(state).records]
+    events = [(r["event"], r["detail"].get("path")) for r in read_journal(StateDir(state)).records]
     assert events == [("started", None), ("failed", "store/npm/x@1.0.0")]
     assert len(os.listdir(state / "store" / "npm")) == 2
 
@@ -304,7 +305,7 @@ def test_process_detection_reads_exe_args_and_cwd_and_skips_what_it_cannot(tmp_p
 
     state = tmp_path / ".mcpstate"
     first, second = make_entry(state, "x@1.0.0"), make_entry(state, "x@2.0.0")
-    prefixes = store_prefixes(state)
+    prefixes = store_prefixes(StateDir(state))
     (tmp_path / "link").symlink_to(second)
     info = {"exe": None, "cwd": None, "cmdline": ["node", f"--x={first}/lib/index.js", str(tmp_path / "link")]}
     assert _paths_used(info, prefixes) == {"store/npm/x@1.0.0", "store/npm/x@2.0.0"}
@@ -366,7 +367,7 @@ def test_keep_2_after_six_versions_and_dry_run_lists_exactly_the_same(project: A
         (entry_rel("chatty"), "current revision (6) of app; launched by .mcp.json")]
     assert sorted(f"store/npm/{name}" for name in os.listdir(state / "store" / "npm")) == [
         entry_rel("legacy_only"), entry_rel("chatty")]
-    gc_lines = [r for r in read_journal(state).records if r["op"] == "gc"]
+    gc_lines = [r for r in read_journal(StateDir(state)).records if r["op"] == "gc"]
     assert [r["event"] for r in gc_lines] == ["started", "committed"]
     assert [i["path"] for i in gc_lines[0]["detail"]["items"]] == [entry_rel(b) for b in SIX[:4]]
     assert len(revisions(project)) == 6
@@ -414,7 +415,7 @@ def test_old_journal_lines_move_to_an_archive_and_history_still_shows_them(proje
     from mcpstate.state.journal import read_archive
 
     state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
-    records = read_journal(state).records
+    records = read_journal(StateDir(state)).records
     first = [r for r in records if r["tx"] == records[0]["tx"]]
     aged = iso_ago(400)
     # a year-old first apply: its lines re-written with an old ts, their CRCs recomputed
@@ -427,7 +428,7 @@ def test_old_journal_lines_move_to_an_archive_and_history_still_shows_them(proje
         ("journal", f"{len(first)} lines older than 365 days moved to {archive_name(time.time())}")]
     archived = read_archive(state / archive_name(time.time())).records  # parsed: every CRC verified
     assert archived == [{**r, "ts": aged} for r in first]
-    kept = read_journal(state).records
+    kept = read_journal(StateDir(state)).records
     assert kept[0] == records[len(first)] and [r["event"] for r in kept[-2:]] == ["started", "committed"]
     assert project.run("history", "app", check=True).stdout == shown
     assert gc_run(project)["items"] == []  # nothing left to move, and no line archived twice

@@ -12,6 +12,7 @@ from mcpstate.errors import StateError
 from mcpstate.model import Target
 from mcpstate.state.file import load_state
 from mcpstate.targets import observe_target
+from mcpstate.state.layout import StateDir
 from tests.helpers import run_cli, snapshot
 
 LOCK = "version: 1\nservers:\n  a:\n    source: command\n    command: /bin/true\n"
@@ -53,20 +54,20 @@ def test_broken_state_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_good_state_loads(tmp_path: Path) -> None:
     (tmp_path / "state.json").write_text(json.dumps(good_state()))
-    state = load_state(tmp_path)
+    state = load_state(StateDir(tmp_path))
     assert state.serial == 4 and state.servers["a"].revision == 2
     assert state.targets == {".mcp.json": "claude-code"}
 
 
 def test_absent_state_is_empty(tmp_path: Path) -> None:
-    state = load_state(tmp_path / "nowhere")
+    state = load_state(StateDir(tmp_path / "nowhere"))
     assert state.serial == 0 and state.servers == {} and state.lineage is None
 
 
 def test_unreadable_state_dir_entry_raises_state_error(tmp_path: Path) -> None:
     (tmp_path / "state.json").mkdir()
     with pytest.raises(StateError):
-        load_state(tmp_path)
+        load_state(StateDir(tmp_path))
 
 
 BROKEN_TARGETS = [

@@ -18,8 +18,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mcpstate.state.journal import JOURNAL_FILE, decode_line, open_transactions, read_journal
+from mcpstate.state.journal import decode_line, open_transactions, read_journal
 from mcpstate.targets.jsonfile import entry_sha256
+from mcpstate.state.layout import StateDir
 
 # MCPSTATE_STRESS_SCALE=10 runs ten times the iterations and examples (a deep run by hand).
 SCALE = float(os.environ.get("MCPSTATE_STRESS_SCALE") or 1)
@@ -131,7 +132,7 @@ def assert_invariant_all(project: Path, unmanaged: Iterable[str] = (),
     state_dir = project / STATE_DIR
     state = json.loads((state_dir / "state.json").read_text()) if (state_dir / "state.json").exists() \
         else {"servers": {}}
-    open_tx = open_transactions(read_journal(state_dir).records)
+    open_tx = open_transactions(read_journal(StateDir(state_dir)).records)
     swapping = {name for name, tx in open_tx.items() if tx.last_event in SWAP_PHASE}
     assert len(swapping) <= 1, f"more than one transaction in its swap phase: {open_tx}"
     for path, client in targets.items():
@@ -151,7 +152,7 @@ def assert_invariant_all(project: Path, unmanaged: Iterable[str] = (),
 def journal_records(state_dir: Path) -> list[dict[str, Any]]:
     """Every line of the journal, each checked: whole (ends with a newline), its CRC
     right, and seq counting up by exactly one from 1 (nothing lost, nothing doubled)."""
-    raw = (state_dir / JOURNAL_FILE).read_bytes()
+    raw = StateDir(state_dir).journal.read_bytes()
     assert raw.endswith(b"\n"), f"torn last journal line: {raw[-200:]!r}"
     records = []
     for number, line in enumerate(raw.decode("utf-8").split("\n")[:-1], start=1):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.state.journal import open_transactions, read_journal
+from mcpstate.state.layout import StateDir
 from testing.catalogue import NPM_SERVER, NPM_TINY, NPM_VERSIONS, TINY_VERSIONS
 from testing.pytest_plugin import Project
 from tests.stress.stresshelp import (KEY, STATE_DIR, assert_invariant_all, cli,
@@ -91,13 +92,13 @@ def crash_after_delay(project: Project, log: Path, delay_s: float) -> tuple[int,
 
 
 def last_event(project: Project) -> str:
-    records = read_journal(project.path / STATE_DIR).records
+    records = read_journal(StateDir(project.path / STATE_DIR)).records
     return str(records[-1]["event"]) if records else "(none)"
 
 
 def notice(project: Project, outcomes: Counter[str]) -> None:
     """Counted, not asserted: what a crash leaves that the invariant allows."""
-    if len(open_transactions(read_journal(project.path / STATE_DIR).records)) > 1:
+    if len(open_transactions(read_journal(StateDir(project.path / STATE_DIR)).records)) > 1:
         outcomes["several transactions open"] += 1  # parallel staging: tests/applyhelp would refuse
     if any(project.path.glob(".mcp.json.*.tmp")) or any(project.path.glob(".cursor/.mcp.json.*.tmp")):
         outcomes["temp file left next to a target"] += 1
@@ -160,7 +161,7 @@ def test_sigkill_at_random_moments_keeps_the_invariant_and_converges(
             assert code in (0, -signal.SIGKILL), f"apply exited {code}:\n{log.read_text()[-3000:]}"
             check_crashed(project)
             notice(project, outcomes)
-            if open_transactions(read_journal(project.path / STATE_DIR).records) and rng.random() < 0.3:
+            if open_transactions(read_journal(StateDir(project.path / STATE_DIR)).records) and rng.random() < 0.3:
                 # A crash during recovery itself: recovery must be as crash-safe as apply.
                 event += "; then killed again right after its first 'recovered'"
                 code = crash_at_event(project, log, "recovered")
