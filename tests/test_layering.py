@@ -68,3 +68,25 @@ def test_version_and_plan_stay_light(tmp_path: Path) -> None:
     for args in (["plan"], ["plan", "--format", "json"], ["validate"]):
         heavy = loaded_after(["-C", str(tmp_path), *args], tmp_path) & set(HEAVY)
         assert heavy == set() or (args == ["validate"] and heavy <= {"semantic_version", "packaging"}), (args, heavy)
+
+
+CORE_EXEMPT = ("mcpstate.cli", "mcpstate.commands", "mcpstate.render", "mcpstate.context",
+               "mcpstate.errhandler", "mcpstate.__init__")
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if not m.startswith(CORE_EXEMPT)])
+def test_the_core_never_imports_render_or_the_context(module: str) -> None:
+    """Only commands print, through render/; the core is given callables instead."""
+    bad = [n for n in imported_names(module) if n.startswith(("mcpstate.render", "mcpstate.context"))]
+    assert not bad, f"{module} imports {bad}"
+
+
+def test_the_state_dir_layout_is_spelled_out_once() -> None:
+    """Paths into the state dir are joined only in state/layout.py (STYLE: one place)."""
+    import re
+
+    joined = re.compile(r'/ "(state\.json[^"]*|journal\.jsonl|lock(\.json)?|txn|reports|backups|staging|store)"')
+    for path in PACKAGE.rglob("*.py"):
+        if path.name == "layout.py" and path.parent.name == "state":
+            continue
+        assert not joined.findall(path.read_text()), path
