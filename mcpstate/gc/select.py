@@ -194,7 +194,7 @@ def backup_items(found: Iterable[Found], keep: int) -> list[Item]:
     """Per target, the `keep` highest serials stay; names not ours are left alone."""
     by_target: dict[str, list[tuple[int, str]]] = defaultdict(list)
     for f in found:
-        match = _BACKUP_NAME.match(f.path.rsplit("/", 1)[-1])
+        match = _BACKUP_NAME.fullmatch(f.path.rsplit("/", 1)[-1])
         if match:
             by_target[match["target"]].append((int(match["serial"]), f.path))
     items = []

@@ -61,7 +61,7 @@ def _npx(command: str, args: list[str]) -> ParsedCommand:
     bin_name = rest.pop(0) if package is not None and rest else None
     name, _, version = spec[1:].partition("@") if spec.startswith("@") else spec.partition("@")
     name = "@" + name if spec.startswith("@") else name
-    if not NPM_NAME.match(name):
+    if not NPM_NAME.fullmatch(name):
         return _as_command(command, args, f"{spec!r} is not an npm registry package")
     pin, wants = _npm_version(version)
     return ParsedCommand("npm", command, tuple(rest), name, pin, wants, bin_name)
@@ -70,7 +70,7 @@ def _npx(command: str, args: list[str]) -> ParsedCommand:
 def _npm_version(version: str) -> tuple[str | None, str | None]:
     if version in ("", "latest"):
         return None, None
-    return (version, None) if SEMVER.match(version) else (None, version)
+    return (version, None) if SEMVER.fullmatch(version) else (None, version)
 
 
 def _uvx(command: str, args: list[str]) -> ParsedCommand:
@@ -107,7 +107,7 @@ def _pypi_spec(spec: str) -> tuple[str, str | None, str | None] | str:
         req = Requirement(spec)
     except InvalidRequirement:
         return f"{spec!r} is not a PyPI requirement"
-    if req.url or req.extras or req.marker or not PYPI_NAME.match(req.name):
+    if req.url or req.extras or req.marker or not PYPI_NAME.fullmatch(req.name):
         return f"{spec!r} has extras, a URL or a marker, which the lockfile cannot hold"
     specifiers = list(req.specifier)
     if len(specifiers) == 1 and specifiers[0].operator in ("==", "===") \

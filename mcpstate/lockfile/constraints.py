@@ -30,7 +30,7 @@ def constraint_problem(source: Any, constraint: str) -> str | None:
         try:
             semantic_version.NpmSpec(constraint)
         except ValueError:
-            if not _DIST_TAG.match(constraint):  # `beta`, `next`: npm dist-tags follow those
+            if not _DIST_TAG.fullmatch(constraint):  # `beta`, `next`: npm dist-tags follow those
                 return f"{constraint!r} is not a valid npm version range or dist-tag"
     elif source == "pypi":
         from packaging.specifiers import InvalidSpecifier, SpecifierSet

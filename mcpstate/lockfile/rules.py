@@ -82,7 +82,7 @@ def check_server(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[P
 def _check_package(path: tuple[Any, ...], source: str, server: Mapping[str, Any]) -> Iterator[Problem]:
     package, version, integrity = server.get("package"), server.get("version"), server.get("integrity")
     name_rule = NPM_NAME if source == "npm" else PYPI_NAME
-    if isinstance(package, str) and not name_rule.match(package):
+    if isinstance(package, str) and not name_rule.fullmatch(package):
         yield (*path, "package"), f"{package!r} is not a valid {source} package name"
     if isinstance(version, str) and not is_exact_version(source, version):
         yield (*path, "version"), (f"{version!r} is not an exact version"
@@ -94,8 +94,8 @@ def _check_package(path: tuple[Any, ...], source: str, server: Mapping[str, Any]
 
 def is_exact_version(source: str, version: str) -> bool:
     if source == "npm":
-        return SEMVER.match(version) is not None
-    if PEP440.match(version):
+        return SEMVER.fullmatch(version) is not None
+    if PEP440.fullmatch(version):
         return True
     from packaging.version import InvalidVersion, Version
 
@@ -103,7 +103,8 @@ def is_exact_version(source: str, version: str) -> bool:
         Version(version)
     except InvalidVersion:
         return False
-    return not any(c in version for c in "<>=!~*,")
+    # packaging forgives surrounding blanks; a pin (and a store folder name) must not carry them
+    return version == version.strip() and not any(c in version for c in "<>=!~*,/\\")
 
 
 def check_values(path: tuple[Any, ...], values: Mapping[str, str]) -> Iterator[Problem]:

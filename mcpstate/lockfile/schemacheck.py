@@ -97,7 +97,10 @@ class SchemaChecker:
 
     def _pattern(self, pattern: str) -> re.Pattern[str]:
         if pattern not in self._patterns:
-            self._patterns[pattern] = re.compile(pattern)
+            # matched whole, as DESIGN §4 asks: Python's `$` also matches before a
+            # trailing newline, so an anchored pattern ends at \Z instead
+            whole = pattern[:-1] + r"\Z" if pattern.endswith("$") and not pattern.endswith(r"\$") else pattern
+            self._patterns[pattern] = re.compile(whole)
         return self._patterns[pattern]
 
 

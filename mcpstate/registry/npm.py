@@ -21,7 +21,7 @@ _SHA512 = re.compile(r"sha512-[A-Za-z0-9+/]+={0,2}")
 
 def packument_url(registry: str, name: str) -> str:
     """The packument URL; a scoped name's slash is escaped (`@scope%2fname`) as npm does."""
-    if not NPM_NAME.match(name):
+    if not NPM_NAME.fullmatch(name):
         raise RegistryError(f"{name!r} is not a valid npm package name")
     return registry.rstrip("/") + "/" + name.replace("/", "%2f")
 

@@ -47,7 +47,7 @@ def normalize(name: str) -> str:
 
 
 def project_url(index: str, name: str) -> str:
-    if not PYPI_NAME.match(name):
+    if not PYPI_NAME.fullmatch(name):
         raise RegistryError(f"{name!r} is not a valid PyPI project name")
     return index.rstrip("/") + "/" + normalize(name) + "/"
 
