@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpstate.errors import McpStateError, UsageError
+from mcpstate.lockfile.rules import is_exact_version
 from mcpstate.store.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Launch, Lockfile, ServerSpec, State, TestSpec
 from mcpstate.registry.urls import install_registries
@@ -40,7 +41,11 @@ def test_server(lockfile: Lockfile, state: State, state_dir: StateDir, name: str
     if version is not None:
         if spec.source not in ("npm", "pypi"):
             raise UsageError(f"{name}: --version applies to npm and pypi servers only")
+        if not is_exact_version(spec.source, version):
+            raise UsageError(f"{name}: --version {version!r} is not an exact {spec.source} version "
+                             "(as a lockfile pin: one version, no range, no path)")
         spec = spec._replace(version=version, integrity=None)
+    state_dir.create()
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(name)
     report = _probe(spec, store_path, spec.test, current.tools if current else None)
@@ -65,14 +70,14 @@ def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
     return probe_launch(live, test, previous)
 
 
-def status_launches(state: State, lockfile: Lockfile | None
+def status_launches(state: State, lockfile: Lockfile | None, state_dir: StateDir
                     ) -> tuple[dict[str, tuple[Launch, TestSpec]], dict[str, str]]:
     """What each managed server's entries launch (from its committed revision), with the
     thresholds its lockfile entry sets; and why a server cannot be launched at all."""
     launches, problems = {}, {}
     for name, applied in state.servers.items():
         spec = _spec_of(applied, lockfile)
-        store = Path(applied.store_path) if applied.store_path else None
+        store = state_dir.confine(applied.store_path, within=state_dir.store) if applied.store_path else None
         try:
             launches[name] = (resolved(entry_launch(spec, store), os.environ, name), spec.test)
         except McpStateError as e:

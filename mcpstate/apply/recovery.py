@@ -16,6 +16,7 @@ def recover(project_dir: Path, state_dir: StateDir, journal: Journal) -> list[st
     """Close every open transaction; return one line per server recovered.
 
     Called under the state lock, so staging folders left behind are a dead run's."""
+    state_dir.require_marker()
     state = load_state(state_dir)
     lines = []
     for server, open_tx in open_transactions(read_journal(state_dir).records).items():

@@ -28,8 +28,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         lockfile = load_lockfile(ctx.lockfile_path)
     except LockfileError:
         lockfile = None  # status reads the state; a broken lockfile must not blind monitoring
-    state = load_state(ctx.state_dir(lockfile.state_dir if lockfile else None))
-    launches, problems = status_launches(state, lockfile)
+    state_dir = ctx.state_dir(lockfile.state_dir if lockfile else None)
+    state = load_state(state_dir)
+    launches, problems = status_launches(state, lockfile, state_dir)
     reports = probe_all(launches, max(1, args.parallelism))
     rows = status_rows(state.servers, reports, problems)
     if args.format == "prometheus":

@@ -28,6 +28,7 @@ class OutsideStateDir(StoreError):
 
 def collect(state_dir: StateDir, project_dir: Path, policy: Policy, now: float) -> Selection:
     """What gc removes now, each item with its size. Changes nothing."""
+    state_dir.require_marker()
     records = read_journal(state_dir).records  # a corrupt journal stops gc before it decides
     state = load_state(state_dir)
     found = inventory(state_dir)

@@ -56,7 +56,8 @@ def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False) -> dict[str,
     if not isinstance(data, dict):
         raise LockfileError([f"{name}:1:1: the lockfile must be a mapping with 'version: 1' and 'servers:'"])
     problems = [f"{name}:{line}:{col}: {msg}" for (line, col), msg in duplicates]
-    found = sorted(find_problems(data, deep), key=lambda pm: locate(data, pm[0]))
+    found = sorted(find_problems(data, deep) + state_dir_problems(data, Path(path).parent),
+                   key=lambda pm: locate(data, pm[0]))
     problems += [_format(name, data, p, m) for p, m in found]
     if problems:
         raise LockfileError(problems)
@@ -78,6 +79,17 @@ def find_problems(data: dict[str, Any], deep: bool = False) -> list[tuple[tuple[
     return problems
 
 
+def state_dir_problems(data: dict[str, Any], project: Path) -> list[tuple[tuple[Any, ...], str]]:
+    """`state_dir:` must not name somebody else's folder: mcpstate would write and delete there."""
+    from mcpstate.state.layout import StateDir
+
+    value = data.get("state_dir")
+    if not isinstance(value, str) or not value:
+        return []
+    why = StateDir((project / value).resolve()).foreign()
+    return [(("state_dir",), why)] if why else []
+
+
 def _format(name: str, data: Any, path: tuple[Any, ...], message: str) -> str:
     line, col = locate(data, path)
     keys = key_path(path)
@@ -90,7 +102,7 @@ def key_path(path: tuple[Any, ...]) -> str:
     for part in path:
         if isinstance(part, int):
             text += f"[{part}]"
-        elif _PLAIN.match(str(part)):
+        elif _PLAIN.fullmatch(str(part)):
             text += f".{part}" if text else str(part)
         else:
             text += f"[{json.dumps(str(part))}]"

@@ -10,14 +10,18 @@ read, written or removed: a path outside the folder is corruption, never an inst
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
 
 from mcpstate.errors import StateError
-from mcpstate.fsutil import ensure_private_dir
+from mcpstate.fsutil import atomic_write, ensure_private_dir
 
 TX_ID = re.compile(r"[0-9a-f]{12}")
+MARKER = "MCPSTATE_STATE_DIR.TAG"
+MARKER_TEXT = (b"This folder is a state dir of mcpstate (DESIGN 3).\n"
+               b"mcpstate writes and deletes only inside folders that hold this file.\n")
 
 
 class StateDir:
@@ -37,6 +41,10 @@ class StateDir:
 
     def __hash__(self) -> int:
         return hash(self.root)
+
+    @property
+    def marker(self) -> Path:
+        return self.root / MARKER
 
     @property
     def state_file(self) -> Path:
@@ -103,9 +111,47 @@ class StateDir:
         return self.root.is_dir()
 
     def create(self) -> StateDir:
-        """The folder (0700) and its parents, if missing."""
-        ensure_private_dir(self.root)
+        """The folder (0700) and its parents if missing, with the marker that makes it ours.
+
+        An existing folder without the marker is taken only when it is empty or was
+        written by an mcpstate older than the marker; any other is refused."""
+        if not self.marker.is_file():
+            ensure_private_dir(self.root)
+            self.refuse_if_foreign()
+            atomic_write(self.marker, MARKER_TEXT, mode=0o600)
         return self
+
+    def refuse_if_foreign(self) -> None:
+        """A StateError unless the folder is absent, ours (marker), empty, or an older
+        mcpstate's: nothing is ever written to or deleted from somebody else's folder."""
+        why = self.foreign()
+        if why:
+            raise StateError(why)
+
+    def foreign(self) -> str | None:
+        """Why the folder is not a state dir mcpstate may write in; None when it may."""
+        if not self.root.exists() or self.marker.is_file() or self._written_by_older_mcpstate():
+            return None
+        if not self.root.is_dir():
+            return f"{self.root} is not a folder; choose another state_dir"
+        with os.scandir(self.root) as entries:
+            if next(entries, None) is None:
+                return None
+        return (f"{self.root} already exists and is not a state dir of mcpstate (it has no {MARKER}); "
+                "mcpstate writes and deletes nothing there: choose another state_dir (default .mcpstate)")
+
+    def require_marker(self) -> None:
+        """Before anything is deleted or recovered: the folder must carry our marker."""
+        if not self.marker.is_file():
+            raise StateError(f"{self.root} has no {MARKER}: it is not a state dir of mcpstate, "
+                             "and nothing is deleted or recovered there")
+
+    def _written_by_older_mcpstate(self) -> bool:
+        try:
+            doc = json.loads(self.state_file.read_bytes())
+        except (OSError, ValueError):
+            return False
+        return isinstance(doc, dict) and {"format_version", "lineage", "servers"} <= doc.keys()
 
     def confine(self, path: Path | str, within: Path | None = None) -> Path:
         """`path` (relative to the state dir, or absolute) resolved; it must lie inside

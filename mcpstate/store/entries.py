@@ -32,7 +32,12 @@ def entry_dirname(package: str, version: str) -> str:
 
 
 def entry_path(state_dir: StateDir, source: str, package: str, version: str) -> Path:
-    return state_dir.store / source / entry_dirname(package, version)
+    """Where `package@version` lives; names that would leave the store are refused."""
+    path = state_dir.store / source / entry_dirname(package, version)
+    state_dir.confine(path, within=state_dir.store)
+    if path.parent.parent != state_dir.store or ".." in path.name.split("@"):
+        raise StoreError(f"{package}@{version}: not a name a store entry can have")
+    return path
 
 
 def is_intact(path: Path | str) -> bool:

@@ -46,6 +46,15 @@ def choose_bin(spec: ServerSpec, names: list[str]) -> str:
                        f"({', '.join(names)}): choose one with bin:")
 
 
+def linked_names(folder: Path) -> set[str]:
+    """The plain names in an installer's bin folder (node_modules/.bin, a venv's bin):
+    what a server may be launched as. A declared name like `../../x` is never among them."""
+    try:
+        return {entry.name for entry in folder.iterdir()}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
+
+
 def resolved(launch: Launch, environ: Mapping[str, str], server: str) -> Launch:
     """The launch with every reference replaced by its value, for probing; an unset
     variable fails here, before anything is swapped."""

@@ -42,10 +42,12 @@ def bin_names(dest: Path, package: str) -> list[str]:
         meta = json.loads((dest / "node_modules" / package / "package.json").read_text())
     except (OSError, ValueError) as e:
         raise InstallError(f"cannot read {package}'s package.json in the store ({e})") from None
+    from mcpstate.store.launch import linked_names
+
     declared = meta.get("bin") or {}
-    if isinstance(declared, str):
-        return [package.rsplit("/", 1)[-1]]
-    return sorted(declared)
+    names = [package.rsplit("/", 1)[-1]] if isinstance(declared, str) else list(declared)
+    # as npm linked them: a declared name like `../../x` is no link in .bin, never a path
+    return sorted(set(names) & linked_names(dest / "node_modules" / ".bin"))
 
 
 def bin_path(entry: Path, name: str) -> Path:

@@ -109,7 +109,10 @@ def relocate_scripts(venv: Path, final_venv: Path) -> None:
 def console_scripts(entry: Path, package: str) -> list[str]:
     """The console scripts the package's dist-info declares."""
     points = _dist_info(entry, package) / "entry_points.txt"
-    return _scripts(points.read_text()) if points.exists() else []
+    declared = _scripts(points.read_text()) if points.exists() else []
+    from mcpstate.store.launch import linked_names
+
+    return sorted(set(declared) & linked_names(entry / VENV / "bin"))
 
 
 def _dist_info(entry: Path, package: str) -> Path:

@@ -179,7 +179,7 @@ def test_links_inside_entries_are_removed_never_followed(tmp_path: Path, capsys:
     sentinels = [outside / "sentinel.txt", outside / "dir" / "kept.txt"]
     for s in sentinels:
         s.write_text("must survive")
-    state = tmp_path / "p" / ".mcpstate"
+    state = StateDir(tmp_path / "p" / ".mcpstate").create().root
     old = make_entry(state, "x@1.0.0", "2025-01-01T00:00:00.000Z")
     (old / "file-link").symlink_to(sentinels[0])
     (old / "lib" / "dir-link").symlink_to(outside / "dir")
@@ -196,7 +196,7 @@ def test_a_store_folder_linked_elsewhere_is_refused_and_checked_path_refuses_esc
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     elsewhere = tmp_path / "elsewhere"
     make_entry(elsewhere, "x@1.0.0")
-    state = tmp_path / "p" / ".mcpstate"
+    state = StateDir(tmp_path / "p" / ".mcpstate").create().root
     (state / "store").mkdir(parents=True)
     (state / "store" / "npm").symlink_to(elsewhere / "store" / "npm")
     result = run_cli(capsys, tmp_path / "p", "gc", "--keep", "0")
@@ -211,7 +211,7 @@ def test_a_store_folder_linked_elsewhere_is_refused_and_checked_path_refuses_esc
 def test_no_state_dir_no_lockfile_and_a_broken_lockfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, tmp_path, "gc")
     assert (result.code, result.out) == (0, "Nothing to collect.\n") and not (tmp_path / ".mcpstate").exists()
-    state = tmp_path / ".mcpstate"
+    state = StateDir(tmp_path / ".mcpstate").create().root
     for n in range(5):  # no lockfile: the default keep_versions, 3
         make_entry(state, f"x@1.{n}.0", f"2026-11-0{n + 1}T00:00:00.000Z")
     text = run_cli(capsys, tmp_path, "gc", "--dry-run", "--older-than", "10000d")
@@ -222,7 +222,7 @@ def test_no_state_dir_no_lockfile_and_a_broken_lockfile(tmp_path: Path, capsys: 
 
 
 def test_created_falls_back_to_the_folder_mtime(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    state = tmp_path / ".mcpstate"
+    state = StateDir(tmp_path / ".mcpstate").create().root
     make_entry(state, "x@2.0.0", created=None)
     make_entry(state, "x@1.0.0", created="2020-01-01T00:00:00.000Z")
     then = time.time() - 400 * DAY_S
@@ -235,7 +235,7 @@ def test_created_falls_back_to_the_folder_mtime(tmp_path: Path, capsys: pytest.C
 
 
 def test_staging_reports_backups_and_txn_on_disk(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    state, old = tmp_path / ".mcpstate", time.time() - 40 * DAY_S
+    state, old = StateDir(tmp_path / ".mcpstate").create().root, time.time() - 40 * DAY_S
     for rel in ("staging/dead/node_modules/a.js", "staging/busy/node_modules/deep/b.js", "reports/a-1.json",
                 "reports/b-1.json", "txn/closedtx/manifest.json", *(f"backups/.mcp.json.{n}.json" for n in range(12))):
         (state / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -268,7 +268,7 @@ def journal_with(state: Path, ages_days: list[float]) -> list[bytes]:
 
 def test_an_archive_interrupted_before_the_rewrite_never_loses_or_repeats_a_line(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    state = tmp_path / ".mcpstate"
+    state = StateDir(tmp_path / ".mcpstate").create().root
     lines = journal_with(state, [500, 450, 400, 1])
     # what a crash between writing the archive and replacing journal.jsonl leaves
     (state / "journal-20260101.jsonl.gz").write_bytes(gzip.compress(b"".join(lines[:2])))
@@ -285,7 +285,7 @@ def test_an_archive_interrupted_before_the_rewrite_never_loses_or_repeats_a_line
 
 def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    state = tmp_path / ".mcpstate"
+    state = StateDir(tmp_path / ".mcpstate").create().root
     make_entry(state, "x@1.0.0", "2026-01-01T00:00:00.000Z")
     make_entry(state, "x@2.0.0", "2026-01-02T00:00:00.000Z")
 
@@ -303,7 +303,7 @@ def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pyte
 def test_process_detection_reads_exe_args_and_cwd_and_skips_what_it_cannot(tmp_path: Path) -> None:
     from mcpstate.gc.scan import _paths_used, process_roots, store_prefixes
 
-    state = tmp_path / ".mcpstate"
+    state = StateDir(tmp_path / ".mcpstate").create().root
     first, second = make_entry(state, "x@1.0.0"), make_entry(state, "x@2.0.0")
     prefixes = store_prefixes(StateDir(state))
     (tmp_path / "link").symlink_to(second)
