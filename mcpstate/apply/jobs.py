@@ -63,8 +63,18 @@ def _job(change: Change, lockfile: Lockfile, state: State) -> Job:
     text = DESCRIPTIONS.get(change.action if change.action in ("create", "import", "delete") else reason,
                             "Applied")
     if reason == "version" and change.before and change.after:
-        text = f"Upgrade complete: {change.before['version']} -> {change.after['version']}"
+        text = f"{_direction(change)}: {change.before['version']} -> {change.after['version']}"
     return Job(change.server, change.action, spec, state.servers.get(change.server), description=text)
+
+
+def _direction(change: Change) -> str:
+    """'Upgrade complete' or 'Downgraded', by the source's own version order."""
+    from mcpstate.registry.versions import is_newer
+
+    assert change.before and change.after
+    ecosystem = "npm" if change.after.get("source") == "npm" else "pypi"
+    return "Downgraded" if is_newer(ecosystem, change.before["version"], change.after["version"]) \
+        else "Upgrade complete"
 
 
 def run_jobs(jobs: list[Job], env: Env, options: ApplyOptions) -> State:

@@ -157,3 +157,18 @@ def test_a_manifest_naming_a_file_outside_its_folder_is_corruption(project: Path
     manifest.write_text(json.dumps(doc))
     with pytest.raises(StateError, match="points outside"):
         restore_entries(project, state_dir, tx, "app")
+
+
+@pytest.mark.parametrize("source, old, new, word", [
+    ("npm", "1.10.0", "1.9.0", "Downgraded"), ("npm", "1.9.0", "1.10.0", "Upgrade complete"),
+    ("pypi", "2026.10.19", "2026.10.10", "Downgraded"), ("pypi", "1.0rc1", "1.0", "Upgrade complete")])
+def test_a_version_change_says_which_way_it_went(source: str, old: str, new: str, word: str) -> None:
+    from mcpstate.apply.jobs import jobs_for
+    from mcpstate.model import Change, Lockfile, Plan
+
+    spec = ServerSpec("app", source, package="p", version=new)
+    change = Change("app", "update", "version", {"source": source, "version": old},
+                    {"source": source, "version": new})
+    lockfile = Lockfile("l", "", (TARGET,), {"app": spec})
+    [job] = jobs_for(Plan((change,), (), 0), lockfile, State())
+    assert job.description == f"{word}: {old} -> {new}"
