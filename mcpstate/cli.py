@@ -99,11 +99,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     from mcpstate.errhandler import handle_errors
 
+    from mcpstate.render.result import render_result
+
     with handle_errors(argv) as outcome:
         args, module = parse(argv)
         ctx = _context(args)
         outcome.state_dir = ctx.state_dir()
-        outcome.code = module.run(ctx, args)
+        result = module.run(ctx, args)
+        if isinstance(result, int):  # not yet converted to a Result
+            outcome.code = result
+            return outcome.code
+        render_result(result, getattr(args, "format", "text"), ctx.out)
+        outcome.code = result.code
     return outcome.code
 
 
