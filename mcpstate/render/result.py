@@ -55,7 +55,8 @@ def render_result(result: Result, fmt: str, out: Output) -> None:
     for note in result.notes:
         out.progress(note)
     for error in result.errors:
-        out.stderr.write(f"error: {error}\n")
+        for line in error.splitlines() or [error]:
+            out.stderr.write(f"error: {line}\n")
 
 
 def write_text(out: Output, text: Text) -> None:

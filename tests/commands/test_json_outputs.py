@@ -107,7 +107,9 @@ def test_apply_rollback_test_and_the_reading_commands(project: Project) -> None:
     assert "+ app" in refused.stderr and "needs approval" in refused.stderr  # the plan, on stderr
 
     declined = run_answering(project, "no", "apply", "--format", "json")
-    assert declined.returncode == 1 and declined.stdout == "" and "Apply cancelled." in declined.stderr
+    assert declined.returncode == 1 and "Apply cancelled." in declined.stderr
+    assert json.loads(declined.stdout)["error"] == {"kind": "cancelled", "message": "Apply cancelled.",
+                                                    "exit_code": 1}
 
     first = run_answering(project, "yes", "apply", "--format", "json")
     assert "+ app" in first.stderr and "Enter a value:" in first.stderr
