@@ -107,7 +107,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"mcpstate {__version__}\n")
         return 0
     from mcpstate.errhandler import handle_errors
-
     from mcpstate.render.result import render_result
 
     with handle_errors(argv) as outcome:

@@ -31,7 +31,7 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     servers = pins.registry_servers(lockfile, [])
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
     for warning in pins.yanked_warnings(servers, catalogs):
-        ctx.out.warn(warning)  # now: a mismatch below must not hide them
+        ctx.out.warn(warning)  # printed now: the LockfileError below must not hide them
     edits, problems = pins.integrity_edits(servers, catalogs)
     where = display(ctx.lockfile_path)
     if problems:
