@@ -13,8 +13,17 @@ from mcpstate import __version__
 
 if TYPE_CHECKING:
     import argparse
+    from typing import Protocol
 
     from mcpstate.context import Context
+    from mcpstate.render.result import Result
+
+    class Command(Protocol):
+        """What each module of mcpstate/commands/ provides."""
+
+        def configure(self, parser: argparse.ArgumentParser) -> None: ...
+
+        def run(self, ctx: Context, args: argparse.Namespace) -> Result: ...
 
 # name -> (module under mcpstate.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -80,11 +89,11 @@ def _top_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, Any]:
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, Command]:
     import importlib
 
     ns = _top_parser().parse_args(argv)
-    module = importlib.import_module(f"mcpstate.commands.{COMMANDS[ns.command][0]}")
+    module: Command = importlib.import_module(f"mcpstate.commands.{COMMANDS[ns.command][0]}")
     sub = _parser_class()(prog=f"mcpstate {ns.command}", description=COMMANDS[ns.command][1])
     _add_globals(sub, suppress=True)
     module.configure(sub)
@@ -98,12 +107,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.write(f"mcpstate {__version__}\n")
         return 0
     from mcpstate.errhandler import handle_errors
+    from mcpstate.render.result import render_result
 
     with handle_errors(argv) as outcome:
         args, module = parse(argv)
         ctx = _context(args)
         outcome.state_dir = ctx.state_dir().root
-        outcome.code = module.run(ctx, args)
+        result = module.run(ctx, args)
+        render_result(result, getattr(args, "format", "text"), ctx.out)
+        outcome.code = result.code
     return outcome.code
 
 

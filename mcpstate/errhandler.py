@@ -1,11 +1,13 @@
 """The one error handler: expected errors exit 1 with their message, Ctrl-C exits 130,
-anything else is a bug: exit 3, one line on stderr, the traceback in mcpstate.log."""
+anything else is a bug: exit 3, one line on stderr, the traceback in mcpstate.log.
+With `--format json` each of them also prints the one error document on stdout
+(schemas/error.schema.json), so a script always has one document to read."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,24 +27,61 @@ class Outcome:
 
 @contextmanager
 def handle_errors(argv: list[str]) -> Iterator[Outcome]:
+    """Map what the block raises to an exit code and a message on stderr; when the
+    command line asks for JSON, also the one error document on stdout."""
     outcome = Outcome()
+    as_json = wants_json(argv)
     try:
         yield outcome
     except McpStateError as e:
-        for line in str(e).splitlines() or [type(e).__name__]:
+        lines = str(e).splitlines() or [type(e).__name__]
+        for line in lines:
             sys.stderr.write(f"error: {line}\n")
         outcome.code = EXIT_ERROR
+        if as_json:
+            _print_error(type(e).__name__, "\n".join(lines), EXIT_ERROR)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         outcome.code = EXIT_INTERRUPTED
+        if as_json:
+            _print_error("interrupted", "interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
         # the reader went away (`mcpstate plan | head`): not our failure
         sys.stderr.close()
         outcome.code = EXIT_OK
     except Exception:  # a bug: keep the traceback off the terminal, in the log
         log = _write_log(outcome.state_dir, argv)
-        sys.stderr.write(f"error: unexpected error (a bug in mcpstate); details in {log}\n")
+        message = f"unexpected error (a bug in mcpstate); details in {log}"
+        sys.stderr.write(f"error: {message}\n")
         outcome.code = EXIT_BUG
+        if as_json:
+            _print_error("bug", message, EXIT_BUG, str(log))
+
+
+def wants_json(argv: Sequence[str]) -> bool:
+    """Whether the command line asks for `--format json`. Read from argv, not from
+    the parsed arguments: argparse may fail on another argument first. As argparse
+    does, the last --format wins and an unambiguous abbreviation (`--form`) counts."""
+    fmt = None
+    tokens = iter(argv)
+    for token in tokens:
+        if token == "--":
+            break
+        name, equals, value = token.partition("=")
+        if len(name) >= len("--fo") and "--format".startswith(name):
+            fmt = value if equals else next(tokens, None)
+    return fmt == "json"
+
+
+def _print_error(kind: str, message: str, code: int, log: str | None = None) -> None:
+    from mcpstate.render.console import Output
+    from mcpstate.render.result import error_document
+
+    try:
+        Output().json(error_document(kind, message, code, log))
+        sys.stdout.flush()
+    except OSError:  # stdout cannot take it (a closed pipe, a full disk): stderr has
+        pass  # said it already, and the exit code still tells the failure
 
 
 def _write_log(state_dir: Path | None, argv: list[str]) -> Path:

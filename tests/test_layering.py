@@ -55,6 +55,13 @@ def test_only_cli_imports_commands() -> None:
                     or n == "mcpstate.cli"], module
 
 
+def test_commands_do_not_import_each_other() -> None:
+    """What two commands share lives below commands/ (init adopts through importer/)."""
+    for module in MODULES:
+        if module.startswith("mcpstate.commands."):
+            assert not [n for n in imported_names(module) if n.startswith("mcpstate.commands")], module
+
+
 def loaded_after(args: list[str], cwd: Path) -> set[str]:
     code = ("import sys\nfrom mcpstate.cli import main\ncode = main(sys.argv[1:])\n"
             "print(' '.join(sorted(m.split('.')[0] for m in sys.modules)))\n")

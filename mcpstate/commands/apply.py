@@ -6,6 +6,9 @@ import argparse
 import sys
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
+
+CANCELLED = "Apply cancelled."
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -24,13 +27,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="json: the plan and each server's result on stdout (schemas/apply.schema.json)")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.apply.jobs import ApplyOptions
     from mcpstate.apply.run import ApplyCalls, run_apply
     from mcpstate.durations import parse_duration
     from mcpstate.errors import UsageError
     from mcpstate.render.applyresult import apply_json, job_lines
     from mcpstate.render.plans import print_plan
+    from mcpstate.render.result import error_document
 
     if args.parallelism < 1:
         raise UsageError("--parallelism must be at least 1")
@@ -42,21 +46,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     outcome = run_apply(ctx.project, options, plan_file, args.target, calls,
                         parse_duration(args.lock_timeout, "--lock-timeout"))
     if not outcome.approved:
-        people.out.print("Apply cancelled.")
-        return 1
+        return Result(1, error_document("cancelled", CANCELLED, 1), messages=[CANCELLED])
+    document = apply_json(outcome.plan, outcome.jobs)
     if not outcome.jobs:
-        people.out.print("No changes. The MCP servers match the lockfile.")
-    if args.format == "json":
-        ctx.out.json(apply_json(outcome.plan, outcome.jobs))
-    elif outcome.jobs:
-        for text, style in job_lines(outcome.jobs):
-            ctx.out.print(text, style)
-    return 1 if outcome.failed else 0
+        return Result(0, document, messages=["No changes. The MCP servers match the lockfile."])
+    return Result(1 if outcome.failed else 0, document, job_lines(outcome.jobs))
 
 
 def _for_people(ctx: Context, fmt: str) -> Context:
-    """In JSON mode what is for people (the plan, the prompt, 'No changes') goes to
-    stderr, so that stdout holds the one JSON document."""
+    """In JSON mode what is for people before the result (the plan, the prompt) goes
+    to stderr, so that stdout holds the one JSON document."""
     if fmt != "json":
         return ctx
     from mcpstate.render.console import Output

@@ -5,16 +5,17 @@ from __future__ import annotations
 import argparse
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("lock_id", metavar="LOCK_ID")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.state.lock import force_unlock
 
     holder = force_unlock(ctx.state_dir_even_without_lockfile(), args.lock_id)
-    ctx.out.print(f"Lock {args.lock_id} broken (it was held by {holder.get('operation')} "
-                  f"of {holder.get('who')}, pid {holder.get('pid')}, since {holder.get('created')}).")
-    return 0
+    return Result(0, text=[(f"Lock {args.lock_id} broken (it was held by {holder.get('operation')} "
+                            f"of {holder.get('who')}, pid {holder.get('pid')}, "
+                            f"since {holder.get('created')}).", None)])

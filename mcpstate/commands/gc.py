@@ -4,9 +4,10 @@ total freed; `--dry-run` lists the same items and removes nothing."""
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 if TYPE_CHECKING:
     from mcpstate.gc.select import Policy, Selection
@@ -28,7 +29,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="how long to wait for a running apply (default 30s)")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     import time
 
     from mcpstate.durations import parse_duration
@@ -43,8 +44,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     selection = Selection()
     if state_dir.exists():  # no state dir, nothing to collect: and the lock would create one
         selection = _collect(ctx, state_dir, policy, args, time.time())
-    _render(ctx, selection, args)
-    return 0
+    lines = [(line, None) for line in text_lines(selection, args.dry_run, ctx.verbose)]
+    return Result(0, gc_json(selection, args.dry_run), lines)
 
 
 def _settings(ctx: Context) -> tuple[Retention, StateDir]:
@@ -71,15 +72,12 @@ def _collect(ctx: Context, state_dir: StateDir, policy: Policy, args: argparse.N
     return selection
 
 
-def _render(ctx: Context, selection: Selection, args: argparse.Namespace) -> None:
-    if args.format == "json":
-        ctx.out.json({"format_version": FORMAT_VERSION, "dry_run": bool(args.dry_run),
-                      "items": [i.to_json() for i in selection.items],
-                      "kept_roots": [k.to_json() for k in selection.kept_roots],
-                      "freed_bytes": selection.freed_bytes})
-        return
-    for line in text_lines(selection, args.dry_run, ctx.verbose):
-        ctx.out.print(line)
+def gc_json(selection: Selection, dry_run: bool) -> dict[str, Any]:
+    """schemas/gc.schema.json"""
+    return {"format_version": FORMAT_VERSION, "dry_run": bool(dry_run),
+            "items": [i.to_json() for i in selection.items],
+            "kept_roots": [k.to_json() for k in selection.kept_roots],
+            "freed_bytes": selection.freed_bytes}
 
 
 def text_lines(selection: Selection, dry_run: bool, verbose: bool) -> list[str]:

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from mcpstate.context import Context
+from mcpstate.render.result import Line, Result
+
+if TYPE_CHECKING:
+    from mcpstate.state.history import Row
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -12,31 +18,28 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
+    from mcpstate.state.file import load_state
     from mcpstate.state.history import history_rows
     from mcpstate.state.journal import read_journal_all
-    from mcpstate.render.table import table
-    from mcpstate.state.file import load_state
 
     state_dir = ctx.state_dir_even_without_lockfile()
     journal = read_journal_all(state_dir)  # gc moves old lines to archives
-    for warning in journal.warnings:
-        ctx.out.warn(warning)
-    records = journal.records
-    rows = history_rows(records, load_state(state_dir), args.name)
-    if args.format == "json":
-        ctx.out.json({"format_version": "1", "revisions": [r.to_json() for r in rows]})
-        return 0
+    rows = history_rows(journal.records, load_state(state_dir), args.name)
+    return Result(0, {"format_version": "1", "revisions": [r.to_json() for r in rows]},
+                  lambda: _lines(rows, args.name), warnings=journal.warnings)
+
+
+def _lines(rows: Sequence[Row], name: str | None) -> list[Line]:
+    from mcpstate.render.table import table
+
     if not rows:
-        ctx.out.print(f"No history{' for ' + args.name if args.name else ''} yet.")
-        return 0
-    head = (["SERVER"] if not args.name else []) + ["REVISION", "UPDATED", "STATUS", "VERSION", "DESCRIPTION"]
-    body = [([r.server] if not args.name else []) +
+        return [(f"No history{' for ' + name if name else ''} yet.", None)]
+    head = (["SERVER"] if not name else []) + ["REVISION", "UPDATED", "STATUS", "VERSION", "DESCRIPTION"]
+    body = [([r.server] if not name else []) +
             [str(r.revision or "-"), r.updated, r.status, r.version or "-", _short(r.description)]
             for r in rows]
-    for line in table(head, body):
-        ctx.out.print(line)
-    return 0
+    return [(line, None) for line in table(head, body)]
 
 
 def _short(text: str, limit: int = 100) -> str:

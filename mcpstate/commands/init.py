@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 STARTER = """\
 # mcpstate lockfile: the MCP servers of this project, pinned and reviewed.
@@ -28,7 +30,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--force", action="store_true", help="overwrite an existing lockfile")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.errors import UsageError
     from mcpstate.fsutil import atomic_write
     from mcpstate.lockfile.load import display
@@ -43,15 +45,15 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
             return adopted
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, STARTER.encode())
-    ctx.out.print(f"Wrote {display(path)}. Add servers, then run: mcpstate plan")
-    return 0
+    return Result(0, text=[(f"Wrote {display(path)}. Add servers, then run: mcpstate plan", None)])
 
 
-def _adopt(ctx: Context, existing: object) -> int | None:
-    """Import an existing .mcp.json, when the import command is available."""
-    try:
-        from mcpstate.commands import import_
-    except ImportError:
+def _adopt(ctx: Context, existing: Path) -> Result | None:
+    """Import an existing .mcp.json as `mcpstate import` would; None when it has no servers."""
+    from mcpstate.importer.adopt import read_client_config
+    from mcpstate.importer.run import import_config
+    from mcpstate.render.importresult import import_result
+
+    if not read_client_config(existing, "claude-code"):
         return None
-    adopt = getattr(import_, "adopt_for_init", None)
-    return adopt(ctx, existing) if adopt else None
+    return import_result(import_config(ctx.project_dir, ctx.lockfile_path, existing, "claude-code"))

@@ -7,6 +7,7 @@ import argparse
 from typing import TYPE_CHECKING, Any
 
 from mcpstate.context import Context
+from mcpstate.render.result import Line, Result
 
 if TYPE_CHECKING:
     from mcpstate.lockfile.edit import Edit
@@ -19,9 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="json: what was filled in and checked (schemas/lock.schema.json)")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.lockfile import edit, pins
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.errors import LockfileError
+    from mcpstate.lockfile import edit, pins
     from mcpstate.lockfile.load import display, load_lockfile
     from mcpstate.registry import fetch_catalogs
 
@@ -30,21 +31,17 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     servers = pins.registry_servers(lockfile, [])
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
     for warning in pins.yanked_warnings(servers, catalogs):
-        ctx.out.warn(warning)
+        ctx.out.warn(warning)  # printed now: the LockfileError below must not hide them
     edits, problems = pins.integrity_edits(servers, catalogs)
+    where = display(ctx.lockfile_path)
     if problems:
-        raise LockfileError(problems + [f"nothing was written to {display(ctx.lockfile_path)}"])
+        raise LockfileError(problems + [f"nothing was written to {where}"])
     if edits:
-        text = edit.rewrite((before or b"").decode("utf-8"), edits)
-        edit.save(ctx.lockfile_path, before, text)
-    if args.format == "json":
-        ctx.out.json(lock_json(servers, edits))
-        return 0
-    for filled in edits:
-        ctx.out.print(f"{filled.server}: integrity filled in ({filled.integrity})")
-    ctx.out.print(f"Checked {len(servers) - len(edits)}, filled in {len(edits)}"
-                  f" integrity hash(es) in {display(ctx.lockfile_path)}.")
-    return 0
+        edit.save(ctx.lockfile_path, before, edit.rewrite((before or b"").decode("utf-8"), edits))
+    lines: list[Line] = [(f"{e.server}: integrity filled in ({e.integrity})", None) for e in edits]
+    lines.append((f"Checked {len(servers) - len(edits)}, filled in {len(edits)}"
+                  f" integrity hash(es) in {where}.", None))
+    return Result(0, lock_json(servers, edits), lines)
 
 
 def lock_json(servers: list[ServerSpec], edits: list[Edit]) -> dict[str, Any]:

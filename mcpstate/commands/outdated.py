@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.context import Context
+from mcpstate.render.result import Line, Result
+
+if TYPE_CHECKING:
+    from mcpstate.lockfile.pins import PinStatus
 
 COLUMNS = ("SERVER", "SOURCE", "LOCKED", "WANTED", "LATEST")
 
@@ -16,9 +20,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.lockfile import pins
-    from mcpstate.errors import RegistryError
     from mcpstate.lockfile.load import load_lockfile
     from mcpstate.registry import fetch_catalogs
 
@@ -26,19 +29,13 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     servers = pins.registry_servers(lockfile, args.names)
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
     statuses = pins.pin_statuses(servers, catalogs, datetime.now(timezone.utc))
-    if args.format == "json":
-        ctx.out.json({"format_version": "1", "servers": [_json_row(s) for s in statuses]})
-    else:
-        _print_table(ctx, statuses)
-    for note in dict.fromkeys(s.note for s in statuses if s.note):
-        ctx.out.warn(note)
     errors = [f"{s.server.name}: {s.error}" for s in statuses if s.error]
-    if errors:
-        raise RegistryError("\n".join(errors))
-    return 0
+    return Result(1 if errors else 0, {"format_version": "1", "servers": [_json_row(s) for s in statuses]},
+                  lambda: _table(statuses), errors=errors,
+                  warnings=list(dict.fromkeys(s.note for s in statuses if s.note)))
 
 
-def is_outdated(status: Any) -> bool:
+def is_outdated(status: PinStatus) -> bool:
     from mcpstate.registry.versions import is_newer
 
     if status.catalog is None:
@@ -48,7 +45,7 @@ def is_outdated(status: Any) -> bool:
                for v in (status.wanted, status.latest))
 
 
-def _json_row(status: Any) -> dict[str, Any]:
+def _json_row(status: PinStatus) -> dict[str, Any]:
     server = status.server
     row = {"server": server.name, "source": server.source, "package": server.package,
            "locked": server.version, "wanted": status.wanted, "latest": status.latest,
@@ -56,23 +53,21 @@ def _json_row(status: Any) -> dict[str, Any]:
     return {**row, "error": status.error} if status.error else row
 
 
-def _print_table(ctx: Context, statuses: list[Any]) -> None:
+def _table(statuses: list[PinStatus]) -> list[Line]:
     """npm's way: only the servers with something newer (or an error) are listed."""
     shown = [s for s in statuses if is_outdated(s) or s.error]
     if not shown:
-        ctx.out.print(f"All {len(statuses)} pinned servers are up to date.")
-        return
+        return [(f"All {len(statuses)} pinned servers are up to date.", None)]
     rows = [COLUMNS] + [(s.server.name, s.server.source, s.server.version or "-",
                          s.wanted or "-", s.latest or "-") if not s.error else
                         (s.server.name, s.server.source, s.server.version or "-", "?", "?")
                         for s in shown]
     widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
-    for row, status in zip(rows, [None, *shown]):
-        line = "  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip()
-        ctx.out.print(line, style=_style(status))
+    return [("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip(), _style(status))
+            for row, status in zip(rows, [None, *shown])]
 
 
-def _style(status: Any) -> str | None:
+def _style(status: PinStatus | None) -> str | None:
     # As npm: red when `update` would move the pin, yellow when only --latest would.
     if status is None:
         return "bold"
@@ -80,6 +75,6 @@ def _style(status: Any) -> str | None:
         return "red"
     from mcpstate.registry.versions import is_newer
 
-    moves = status.wanted and is_newer(status.catalog.ecosystem, status.wanted,
-                                       status.server.version or "")
+    moves = status.wanted and status.catalog and is_newer(status.catalog.ecosystem, status.wanted,
+                                                          status.server.version or "")
     return "red" if moves else "yellow"

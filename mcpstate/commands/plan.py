@@ -6,6 +6,7 @@ import argparse
 import json
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 FORMATS = ("text", "json", "markdown")
 
@@ -21,18 +22,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="plan only this server (repeatable)")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.fsutil import atomic_write
     from mcpstate.plan.prepare import prepare_plan
-    from mcpstate.render.plans import print_plan
+    from mcpstate.render.plans import plan_result
 
     result = prepare_plan(ctx.project, args.target, args.refresh_only)
-    for warning in result.warnings:
-        ctx.out.warn(warning)
-    print_plan(ctx.out, result.document, args.format)
+    notes = []
     if args.out:
         out = ctx.path(args.out)
         atomic_write(out, json.dumps(result.document, indent=2).encode() + b"\n")
-        ctx.out.progress(f"Saved the plan to {args.out}; apply it with: mcpstate apply {args.out}")
-    changed = bool(result.plan.changes)
-    return 2 if args.detailed_exitcode and changed else 0
+        notes.append(f"Saved the plan to {args.out}; apply it with: mcpstate apply {args.out}")
+    code = 2 if args.detailed_exitcode and result.plan.changes else 0
+    return plan_result(result.document, args.format, code, result.warnings, notes)

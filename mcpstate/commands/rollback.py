@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
+
+if TYPE_CHECKING:
+    from mcpstate.apply.rollback import RollbackResult
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -16,13 +21,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="json: apply's document with plan null (schemas/apply.schema.json)")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.apply.jobs import ApplyOptions
+    from mcpstate.apply.rollback import rollback
     from mcpstate.durations import parse_duration
     from mcpstate.lockfile.load import load_lockfile
-    from mcpstate.state.lock import state_lock
     from mcpstate.render.applyresult import apply_json, job_lines
-    from mcpstate.apply.rollback import rollback
+    from mcpstate.state.lock import state_lock
 
     lockfile = load_lockfile(ctx.lockfile_path)
     state_dir = ctx.state_dir(lockfile.state_dir)
@@ -31,17 +36,14 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
                           ApplyOptions(), ctx.out.progress)
     for line in result.recovered:
         ctx.out.progress(line)
-    if args.format == "json":
-        ctx.out.json(apply_json(None, [result.job]))
-    else:
-        for text, style in job_lines([result.job]):
-            ctx.out.print(text, style)
-    if result.job.failure is None and result.lockfile_pins:
-        note = (f"the lockfile still pins {args.name} at {result.lockfile_pins}; the next "
-                f"'mcpstate apply' would move it back. Pin {result.job.spec.version if result.job.spec else '?'}"
-                " in the lockfile to keep this version.")
-        if args.format == "json":
-            ctx.out.warn(note)  # stdout holds only the JSON document
-        else:
-            ctx.out.print(f"Note: {note}")
-    return 1 if result.job.failure else 0
+    job = result.job
+    moved_back_by_apply = job.failure is None and result.lockfile_pins
+    return Result(1 if job.failure else 0, apply_json(None, [job]), job_lines([job]),
+                  messages=[_pin_note(args.name, result)] if moved_back_by_apply else [])
+
+
+def _pin_note(name: str, result: RollbackResult) -> str:
+    """The lockfile still names another version: the next apply would undo the rollback."""
+    version = result.job.spec.version if result.job.spec else "?"
+    return (f"Note: the lockfile still pins {name} at {result.lockfile_pins}; the next "
+            f"'mcpstate apply' would move it back. Pin {version} in the lockfile to keep this version.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -12,9 +13,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json", "markdown"), default="text")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.render.plans import print_plan
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.plan.saved import read_saved_plan
+    from mcpstate.render.plans import plan_result
 
-    print_plan(ctx.out, read_saved_plan(ctx.path(args.file)), args.format)
-    return 0
+    return plan_result(read_saved_plan(ctx.path(args.file)), args.format)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result, Text
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -13,15 +15,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parallelism", type=int, default=8, metavar="N")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
-    import json
-    import time
-
-    from mcpstate.errors import LockfileError
-    from mcpstate.fsutil import atomic_write
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.apply.health import probe_all, status_launches
+    from mcpstate.errors import LockfileError
     from mcpstate.lockfile.load import load_lockfile
-    from mcpstate.render.status import prometheus, status_rows, status_text
+    from mcpstate.render.status import status_rows
     from mcpstate.state.file import load_state
 
     try:
@@ -33,16 +31,33 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     launches, problems = status_launches(state, lockfile, state_dir)
     reports = probe_all(launches, max(1, args.parallelism))
     rows = status_rows(state.servers, reports, problems)
-    if args.format == "prometheus":
-        text = prometheus(rows, time.time())
-    elif args.format == "json":
-        text = json.dumps({"format_version": "1", "servers": rows}, indent=2) + "\n"
-    else:
-        text = "\n".join(status_text(rows)) + "\n" if rows else "No managed servers yet.\n"
+    # the metrics carry the health; a failed unit every minute would only be noise
+    code = 0 if args.format == "prometheus" or all(r["up"] for r in rows) else 1
+    result = Result(code, {"format_version": "1", "servers": rows}, lambda: _text(rows, args.format))
     if args.output:
-        atomic_write(ctx.path(args.output), text.encode())
-    else:
-        ctx.out.write(text)
-    if args.format == "prometheus":
-        return 0  # the metrics carry the health; a failed unit every minute would only be noise
-    return 0 if all(r["up"] for r in rows) else 1
+        _write_file(ctx, args.output, result, args.format)
+        return Result(code)
+    return result
+
+
+def _text(rows: list[dict[str, Any]], fmt: str) -> Text:
+    import time
+
+    from mcpstate.render.status import prometheus, status_text
+
+    if fmt == "prometheus":
+        return prometheus(rows, time.time())
+    return "\n".join(status_text(rows)) + "\n" if rows else "No managed servers yet.\n"
+
+
+def _write_file(ctx: Context, given: str, result: Result, fmt: str) -> None:
+    """The output that stdout would have had, written atomically to `given`."""
+    import io
+
+    from mcpstate.fsutil import atomic_write
+    from mcpstate.render.console import Output
+    from mcpstate.render.result import render_result
+
+    buffer = io.StringIO()
+    render_result(result, fmt, Output(color=False, stdout=buffer, stderr=ctx.out.stderr))
+    atomic_write(ctx.path(given), buffer.getvalue().encode())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -14,7 +15,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.apply.health import test_server
     from mcpstate.lockfile.load import load_lockfile
     from mcpstate.probe import render_report_text
@@ -24,10 +25,8 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     state_dir = ctx.state_dir(lockfile.state_dir)
     ctx.out.progress(f"[{args.name}] staging and testing")
     tested = test_server(lockfile, load_state(state_dir), state_dir, args.name, args.test_version)
-    if args.format == "json":
-        ctx.out.json({**tested.report.to_json(), "server": tested.server, "version": tested.version,
-                      "report_path": str(tested.report_path)})
-    else:
-        ctx.out.write(render_report_text(tested.report))
-        ctx.out.progress(f"report: {tested.report_path}")
-    return 0 if tested.report.passed else 1
+    report = tested.report
+    document = {**report.to_json(), "server": tested.server, "version": tested.version,
+                "report_path": str(tested.report_path)}
+    return Result(0 if report.passed else 1, document, lambda: render_report_text(report),
+                  notes=[f"report: {tested.report_path}"])

@@ -8,6 +8,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
 from mcpstate.context import Context
+from mcpstate.render.result import Line, Result
 
 if TYPE_CHECKING:
     from mcpstate.lockfile.pins import Move
@@ -22,9 +23,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="json: the moves on stdout (schemas/update.schema.json)")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
-    from mcpstate.lockfile import edit, pins
+def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.errors import RegistryError
+    from mcpstate.lockfile import edit, pins
     from mcpstate.lockfile.load import display, load_lockfile
     from mcpstate.registry import fetch_catalogs
 
@@ -39,30 +40,26 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     moves, stays = pins.plan_moves(statuses, to_latest=args.latest)
     for line in stays + list(dict.fromkeys(s.note for s in statuses if s.note)):
         ctx.out.progress(line)
-    if moves:
+    if moves:  # rewritten in a dry run too: a pin it cannot rewrite fails the same way
         edits = [edit.Edit(m.server, m.new, m.integrity) for m in moves]
         text = edit.rewrite((before or b"").decode("utf-8"), edits)
         if not args.dry_run:
             edit.save(ctx.lockfile_path, before, text)
-    if args.format == "json":
-        ctx.out.json(update_json(moves, args.dry_run))
-    else:
-        _print_moves(ctx, moves, args.latest)
-    if moves:
-        where = display(ctx.lockfile_path)
-        ctx.out.progress(f"Dry run: {where} was not changed." if args.dry_run else
-                         f"Updated {len(moves)} pin(s) in {where}; review, then run: mcpstate plan")
-    return 0
+    where = display(ctx.lockfile_path)
+    done = (f"Dry run: {where} was not changed." if args.dry_run else
+            f"Updated {len(moves)} pin(s) in {where}; review, then run: mcpstate plan")
+    return Result(0, update_json(moves, args.dry_run), _lines(moves, args.latest),
+                  notes=[done] if moves else [])
 
 
 def update_json(moves: list[Move], dry_run: bool) -> dict[str, Any]:
+    """schemas/update.schema.json"""
     return {"format_version": "1", "dry_run": bool(dry_run),
             "moves": [{"server": m.server, "from": m.old, "to": m.new, "integrity": m.integrity}
                       for m in moves]}
 
 
-def _print_moves(ctx: Context, moves: list[Move], latest: bool) -> None:
+def _lines(moves: list[Move], latest: bool) -> list[Line]:
     if not moves:
-        ctx.out.print("Every pin is up to date." if not latest else "Every pin is at its latest version.")
-    for move in moves:
-        ctx.out.print(f"{move.server}: {move.old} -> {move.new}")
+        return [("Every pin is up to date." if not latest else "Every pin is at its latest version.", None)]
+    return [(f"{move.server}: {move.old} -> {move.new}", None) for move in moves]

@@ -5,13 +5,16 @@ from __future__ import annotations
 import argparse
 
 from mcpstate.context import Context
+from mcpstate.render.result import Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
-def run(ctx: Context, args: argparse.Namespace) -> int:
+def run(ctx: Context, args: argparse.Namespace) -> Result:
+    """An invalid lockfile is validate's finding, not its failure: with JSON it is the
+    document (`valid: false`), and each problem is an `error:` line on stderr."""
     from mcpstate.errors import LockfileError
     from mcpstate.lockfile.load import display, load_lockfile
 
@@ -19,14 +22,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     try:
         lockfile = load_lockfile(ctx.lockfile_path, deep=True)
     except LockfileError as e:
-        if args.format != "json":
-            raise
-        ctx.out.json({"format_version": "1", "path": name, "valid": False, "errors": e.problems})
-        return 1
-    if args.format == "json":
-        ctx.out.json({"format_version": "1", "path": name, "valid": True, "errors": [],
-                      "servers": len(lockfile.servers), "targets": len(lockfile.targets)})
-    else:
-        ctx.out.print(f"{name}: valid ({len(lockfile.servers)} servers, "
-                      f"{len(lockfile.targets)} target{'s' if len(lockfile.targets) != 1 else ''})")
-    return 0
+        return Result(1, {"format_version": "1", "path": name, "valid": False, "errors": e.problems},
+                      errors=e.problems)
+    servers, targets = len(lockfile.servers), len(lockfile.targets)
+    return Result(0, {"format_version": "1", "path": name, "valid": True, "errors": [],
+                      "servers": servers, "targets": targets},
+                  [(f"{name}: valid ({servers} servers, {targets} target{'s' if targets != 1 else ''})", None)])

@@ -1,21 +1,31 @@
-"""Print a plan document in the chosen format."""
+"""A plan document in the chosen format: `plan`, `show`, and apply before approval."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mcpstate.render.console import Output
+from mcpstate.render.result import Result, Text, render_result
+
+
+def plan_result(doc: dict[str, Any], fmt: str, code: int = 0, warnings: Sequence[str] = (),
+                notes: Sequence[str] = ()) -> Result:
+    """The plan as a command's result; only the asked format is ever rendered."""
+    return Result(code, doc, lambda: plan_text(doc, fmt), warnings=warnings, notes=notes)
+
+
+def plan_text(doc: dict[str, Any], fmt: str) -> Text:
+    """Markdown for a pull-request comment, else the plan for people."""
+    if fmt == "markdown":
+        from mcpstate.render.planmd import plan_markdown
+
+        return plan_markdown(doc)
+    from mcpstate.render.plantext import plan_lines
+
+    return plan_lines(doc)
 
 
 def print_plan(out: Output, doc: dict[str, Any], fmt: str) -> None:
-    if fmt == "json":
-        out.json(doc)
-    elif fmt == "markdown":
-        from mcpstate.render.planmd import plan_markdown
-
-        out.write(plan_markdown(doc))
-    else:
-        from mcpstate.render.plantext import plan_lines
-
-        for line, style in plan_lines(doc):
-            out.print(line, style)
+    """Write the plan now (apply shows it before asking for approval)."""
+    render_result(plan_result(doc, fmt), fmt, out)

@@ -1,6 +1,7 @@
 """`--format json` of every command that reports: stdout holds exactly one JSON
 document that follows its schema in mcpstate/schemas/, run for real against the
-fixture world; people's text (the plan, the prompt, progress, warnings) goes to stderr."""
+fixture world; people's text (the plan, the prompt, progress, warnings) goes to stderr.
+Failures print the error document instead (test_json_errors.py)."""
 
 from __future__ import annotations
 
@@ -103,11 +104,13 @@ def test_every_command_offering_json_has_a_schema() -> None:
 def test_apply_rollback_test_and_the_reading_commands(project: Project) -> None:
     project.write_lockfile(lockfile(npm="healthy"))
     refused = project.run("apply", "--format", "json")  # no terminal to ask on
-    assert refused.returncode == 1 and refused.stdout == "", str(refused)
+    assert parsed(refused, "error", code=1)["error"]["kind"] == "UsageError"
     assert "+ app" in refused.stderr and "needs approval" in refused.stderr  # the plan, on stderr
 
     declined = run_answering(project, "no", "apply", "--format", "json")
-    assert declined.returncode == 1 and declined.stdout == "" and "Apply cancelled." in declined.stderr
+    assert parsed(declined, "error", code=1)["error"] == {"kind": "cancelled", "message": "Apply cancelled.",
+                                                          "exit_code": 1}
+    assert "Apply cancelled." in declined.stderr
 
     first = run_answering(project, "yes", "apply", "--format", "json")
     assert "+ app" in first.stderr and "Enter a value:" in first.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -200,3 +201,25 @@ def test_init_adopts_an_existing_mcp_json(tmp_path: Path, world: object,
     assert result.code == 0, result.err
     data = yaml.safe_load((tmp_path / "mcpstate.lock.yaml").read_text())
     assert data["servers"]["py"]["version"] == "1.10.0"
+
+
+def test_init_surfaces_a_broken_importer_instead_of_writing_a_starter(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """init adopts through importer/ directly: an importer that cannot load is a bug
+    (exit 3), never a quiet fallback to the empty starter that drops the servers."""
+    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"local": {"command": "/bin/true"}}}))
+    monkeypatch.setitem(sys.modules, "mcpstate.importer.run", None)  # importing it raises ImportError
+    result = run_cli(capsys, tmp_path, "init")
+    assert result.code == 3 and "a bug in mcpstate" in result.err
+    assert not (tmp_path / "mcpstate.lock.yaml").exists()
+
+
+def test_init_reports_what_it_adopted_as_import_does(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # paths are shown relative to where the user is
+    (tmp_path / ".mcp.json").write_text(json.dumps({"mcpServers": {"local": {"command": "/bin/true"}}}))
+    result = run_cli(capsys, tmp_path, "init")
+    assert result.code == 0, result.err
+    assert result.out == ("+ local  command /bin/true\n"
+                          "Imported 1 server(s) from .mcp.json into mcpstate.lock.yaml; "
+                          "review it, then run: mcpstate plan\n")
