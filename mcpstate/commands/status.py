@@ -22,32 +22,39 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.render.status import status_rows
     from mcpstate.state.file import load_state
 
+    problem = None
     try:
         lockfile = load_lockfile(ctx.lockfile_path)
-    except LockfileError:
-        lockfile = None  # status reads the state; a broken lockfile must not blind monitoring
+    except LockfileError as e:
+        # the servers are still probed (a broken lockfile must not blind monitoring),
+        # but status fails and says so: it never reports 'all well' off a lockfile it cannot read
+        lockfile, problem = None, str(e)
     state_dir = ctx.state_dir(lockfile.state_dir if lockfile else None)
     state = load_state(state_dir)
     launches, problems = status_launches(state, lockfile, state_dir)
     reports = probe_all(launches, max(1, args.parallelism))
     rows = status_rows(state.servers, reports, problems)
     # the metrics carry the health; a failed unit every minute would only be noise
-    code = 0 if args.format == "prometheus" or all(r["up"] for r in rows) else 1
-    result = Result(code, {"format_version": "1", "servers": rows}, lambda: _text(rows, args.format))
+    code = 1 if problem else 0 if args.format == "prometheus" or all(r["up"] for r in rows) else 1
+    document = {"format_version": "1", "lockfile": {"valid": problem is None, "error": problem}, "servers": rows}
+    result = Result(code, document, lambda: _text(rows, args.format, problem is None),
+                    errors=[problem] if problem else [])
     if args.output:
         _write_file(ctx, args.output, result, args.format)
-        return Result(code)
+        return Result(code, errors=result.errors)
     return result
 
 
-def _text(rows: list[dict[str, Any]], fmt: str) -> Text:
+def _text(rows: list[dict[str, Any]], fmt: str, lockfile_valid: bool) -> Text:
     import time
 
     from mcpstate.render.status import prometheus, status_text
 
     if fmt == "prometheus":
-        return prometheus(rows, time.time())
-    return "\n".join(status_text(rows)) + "\n" if rows else "No managed servers yet.\n"
+        return prometheus(rows, time.time(), lockfile_valid)
+    if rows:
+        return "\n".join(status_text(rows)) + "\n"
+    return "No managed servers yet.\n" if lockfile_valid else ""
 
 
 def _write_file(ctx: Context, given: str, result: Result, fmt: str) -> None:

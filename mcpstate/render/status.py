@@ -48,8 +48,9 @@ METRICS = (
 )
 
 
-def prometheus(rows: list[dict[str, Any]], timestamp: float) -> str:
-    lines = []
+def prometheus(rows: list[dict[str, Any]], timestamp: float, lockfile_valid: bool = True) -> str:
+    lines = ["# HELP mcpstate_lockfile_valid 1 when the lockfile could be read and passed validation",
+             "# TYPE mcpstate_lockfile_valid gauge", f"mcpstate_lockfile_valid {int(lockfile_valid)}"]
     for metric, kind, text, key in METRICS:
         lines += [f"# HELP {metric} {text}", f"# TYPE {metric} {kind}"]
         for row in rows:

@@ -28,7 +28,7 @@ MCP_JSON = '{"mcpServers": {"local": {"command": "/bin/true"}}}'  # for import: 
 # its own document (with this exit code) instead of the error document.
 HAS_A_RESULT: dict[tuple[str, str], tuple[int, str]] = {
     **{("show", s): (0, "renders the saved plan it is given; never reads the lockfile") for s in LOCKFILES},
-    **{("status", s): (0, "probes what the state records: a broken lockfile must not blind monitoring")
+    **{("status", s): (1, "probes what the state records (monitoring is not blinded) and fails: lockfile.valid false")
        for s in LOCKFILES},
     **{("history", s): (0, "reads the journal; runs without a valid lockfile (state/layout.py)")
        for s in LOCKFILES},
