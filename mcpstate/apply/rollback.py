@@ -33,7 +33,11 @@ def rollback(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, server:
     try:
         recovered = recover(project_dir, state_dir, journal)
         state = load_state(state_dir)
-        record = find_revision(read_journal_all(state_dir).records, state, server, revision)
+        records = read_journal_all(state_dir).records
+        if server not in state.servers and not any(r.get("server") == server for r in records):
+            raise McpStateError(f"no server named {server!r} has ever been applied here "
+                                "(see: mcpstate history)")
+        record = find_revision(records, state, server, revision)
         if record is None:
             known = "no earlier revision" if revision is None else f"no revision {revision}"
             raise McpStateError(f"{server}: {known} is recorded (see: mcpstate history {server})")

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", nargs="?", metavar="NAME")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these servers (default: all)")
     parser.add_argument("--format", choices=("text", "json"), default="text")
 
 
@@ -25,18 +25,19 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
 
     state_dir = ctx.state_dir_even_without_lockfile()
     journal = read_journal_all(state_dir)  # gc moves old lines to archives
-    rows = history_rows(journal.records, load_state(state_dir), args.name)
+    rows = history_rows(journal.records, load_state(state_dir), args.names)
     return Result(0, {"format_version": "1", "revisions": [r.to_json() for r in rows]},
-                  lambda: _lines(rows, args.name), warnings=journal.warnings)
+                  lambda: _lines(rows, args.names), warnings=journal.warnings)
 
 
-def _lines(rows: Sequence[Row], name: str | None) -> list[Line]:
+def _lines(rows: Sequence[Row], names: Sequence[str]) -> list[Line]:
     from mcpstate.render.table import table
 
     if not rows:
-        return [(f"No history{' for ' + name if name else ''} yet.", None)]
-    head = (["SERVER"] if not name else []) + ["REVISION", "UPDATED", "STATUS", "VERSION", "DESCRIPTION"]
-    body = [([r.server] if not name else []) +
+        return [(f"No history{' for ' + ', '.join(names) if names else ''} yet.", None)]
+    one = len(names) == 1  # one server's history needs no SERVER column (Helm's columns)
+    head = (["SERVER"] if not one else []) + ["REVISION", "UPDATED", "STATUS", "VERSION", "DESCRIPTION"]
+    body = [([r.server] if not one else []) +
             [str(r.revision or "-"), r.updated, r.status, r.version or "-", _short(r.description)]
             for r in rows]
     return [(line, None) for line in table(head, body)]

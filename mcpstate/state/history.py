@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,10 +25,11 @@ class Row:
                 "status": self.status, "version": self.version, "description": self.description}
 
 
-def history_rows(records: Iterable[dict[str, Any]], state: State, server: str | None = None) -> list[Row]:
+def history_rows(records: Iterable[dict[str, Any]], state: State, servers: Sequence[str] = ()) -> list[Row]:
+    """Every revision and failed attempt, oldest first; only `servers`' when named."""
     rows = []
     for r in records:
-        if r.get("op") not in ("apply", "rollback") or (server and r.get("server") != server):
+        if r.get("op") not in ("apply", "rollback") or (servers and r.get("server") not in servers):
             continue
         if r.get("event") == "committed":
             rows.append(_committed(r, state))
