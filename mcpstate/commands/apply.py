@@ -67,14 +67,13 @@ def _for_people(ctx: Context, fmt: str) -> Context:
 def _confirm(ctx: Context) -> bool:
     from mcpstate.errors import UsageError
 
-    if not sys.stdin.isatty():
-        raise UsageError("apply needs approval: no terminal to ask on; pass --auto-approve, "
-                         "or apply a reviewed plan file (mcpstate plan -o plan.json; mcpstate apply plan.json)")
     ctx.out.print("\nDo you want to perform these actions?\n  Only 'yes' will be accepted to approve.\n")
     ctx.out.write("  Enter a value: ")  # not input(prompt), which always writes to sys.stdout
     ctx.out.stdout.flush()
-    try:
-        answer = input()
-    except EOFError:
-        answer = ""
+    # a terminal or a pipe (`echo yes | mcpstate apply`) may answer; nothing to read is no answer
+    answer = sys.stdin.readline() if sys.stdin is not None and not sys.stdin.closed else ""
+    if not answer:
+        ctx.out.write("\n")
+        raise UsageError("apply needs approval and no answer came on stdin; pass --auto-approve, "
+                         "or apply a reviewed plan file (mcpstate plan -o plan.json; mcpstate apply plan.json)")
     return answer.strip() == "yes"
