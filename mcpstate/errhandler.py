@@ -40,7 +40,9 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
         outcome.code = EXIT_ERROR
         if as_json:
             _print_error(type(e).__name__, "\n".join(lines), EXIT_ERROR)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as e:
+        for line in getattr(e, "finished", ()):
+            sys.stderr.write(line + "\n")
         sys.stderr.write("interrupted\n")
         outcome.code = EXIT_INTERRUPTED
         if as_json:

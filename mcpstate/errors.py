@@ -54,3 +54,12 @@ class LockHeldError(McpStateError):
 
 class StalePlanError(McpStateError):
     """A saved plan no longer matches the lockfile, state or targets."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM in the middle of work: `finished` says what was already done
+    (committed revisions survive the interrupt; the next apply recovers the rest)."""
+
+    def __init__(self, finished: list[str]) -> None:
+        super().__init__()
+        self.finished = list(finished)

@@ -10,6 +10,7 @@ from typing import Any, NamedTuple
 from mcpstate.apply.jobs import ApplyOptions, jobs_for, make_env, run_jobs
 from mcpstate.apply.recovery import recover
 from mcpstate.apply.transaction import Job, Say
+from mcpstate.errors import Interrupted
 from mcpstate.lockfile.load import load_lockfile
 from mcpstate.plan.prepare import PlanRun, Project, prepare_plan
 from mcpstate.plan.saved import check_not_stale, read_saved_plan
@@ -59,10 +60,21 @@ def run_apply(project: Project, options: ApplyOptions, plan_file: Path | None, o
                 return ApplyRun(result.document, [], approved=False)
             jobs = jobs_for(result.plan, result.lockfile, result.observed.state)
             env = make_env(project.dir, state_dir, result.lockfile, journal, options, calls.progress)
-            run_jobs(jobs, env, options)
+            try:
+                run_jobs(jobs, env, options)
+            except KeyboardInterrupt as e:
+                raise Interrupted(finished_lines(jobs)) from e
         finally:
             journal.close()
     return ApplyRun(result.document, jobs)
+
+
+def finished_lines(jobs: Sequence[Job]) -> list[str]:
+    """What an interrupted run had committed: those revisions are live and stay."""
+    done = [f"{j.server} (revision {j.revision})" for j in jobs if j.revision is not None and j.failure is None]
+    if not done:
+        return ["Nothing had been committed when apply was interrupted; the targets are as they were."]
+    return [f"Committed before the interrupt: {', '.join(done)}. The next apply recovers the rest."]
 
 
 def _plan(project: Project, saved: dict[str, Any] | None, only: Sequence[str]) -> PlanRun:
