@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mcpstate.model import AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec
+from mcpstate.model import AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec, State
 
 _PACKAGE_KEYS = ("source", "package", "version")
 
@@ -177,3 +177,20 @@ def _warnings(changes: list[Change]) -> list[str]:
             warnings.append(f"{c.server} is protected: apply refuses to {verb} it without "
                             f"--allow-protected {c.server}")
     return warnings
+
+
+def moved_pins(lockfile: Lockfile, state: State) -> list[str]:
+    """Pins moved by hand with the old `integrity:` left behind: the applied revision
+    holds the same hash for another version of the same package, so it cannot be the
+    pinned version's. Offline, and said with the fix to run."""
+    found = []
+    for name, spec in lockfile.servers.items():
+        applied = state.servers.get(name)
+        if (applied is None or not spec.integrity or spec.integrity != applied.integrity
+                or (spec.source, spec.package) != (applied.source, applied.package)
+                or spec.version == applied.version):
+            continue
+        found.append(f"{lockfile.path}: servers.{name}.integrity: is the hash of {spec.package} "
+                     f"{applied.version} (applied), not of {spec.version}: the version was moved by hand. "
+                     f"Delete the integrity: line and run 'mcpstate lock', or move pins with 'mcpstate update'")
+    return found

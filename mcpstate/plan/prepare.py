@@ -10,7 +10,8 @@ from typing import Any, NamedTuple
 from mcpstate.lockfile.load import display, load_lockfile
 from mcpstate.model import Lockfile, Observed, Plan
 from mcpstate.plan.observe import observe
-from mcpstate.plan.planner import make_plan
+from mcpstate.errors import LockfileError
+from mcpstate.plan.planner import make_plan, moved_pins
 from mcpstate.plan.document import plan_document
 from mcpstate.stamps import now_iso
 from mcpstate.state.layout import StateDir
@@ -42,6 +43,9 @@ def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool 
     lockfile = load_lockfile(project.lockfile_path)
     state_dir = project.state_dir_for(lockfile.state_dir)
     observed, warnings = observe(project.dir, lockfile, state_dir)
+    moved = moved_pins(lockfile, observed.state)
+    if moved:
+        raise LockfileError(moved)
     only = list(only)
     unknown = [n for n in only if n not in lockfile.servers and n not in observed.state.servers]
     if unknown:

@@ -143,3 +143,16 @@ def test_plan_holds_references_never_values() -> None:
     plan = make_plan(lock(secret), observed())
     assert plan.changes[0].after is not None
     assert plan.changes[0].after["config"]["env"] == {"API_TOKEN": "${API_TOKEN}"}
+
+
+def test_a_pin_moved_by_hand_with_the_old_integrity_is_named() -> None:
+    from mcpstate.model import Lockfile, ServerSpec, State
+    from mcpstate.plan.planner import moved_pins
+
+    spec = ServerSpec("m", "npm", package="p", version="2.0.0", integrity="sha512-OLD")
+    state = State(servers={"m": applied(spec._replace(version="1.0.0"))._replace(integrity="sha512-OLD")})
+    lockfile = Lockfile("mcpstate.lock.yaml", "", (), {"m": spec})
+    [message] = moved_pins(lockfile, state)
+    assert "servers.m.integrity" in message and "1.0.0" in message and "mcpstate lock" in message
+    fresh = Lockfile("mcpstate.lock.yaml", "", (), {"m": spec._replace(integrity="sha512-NEW")})
+    assert moved_pins(fresh, state) == []
