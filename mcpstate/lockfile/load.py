@@ -15,7 +15,7 @@ from mcpstate.fsutil import sha256_bytes
 from mcpstate.lockfile.rules import check_lockfile
 from mcpstate.model import (DEFAULT_TARGET_PATHS, LoadSpec, Lockfile, Retention, ServerSpec,
                             SmokeCall, Target, TestSpec, UpdatePolicy)
-from mcpstate.lockfile.yamlmarks import YamlSyntaxError, load_marked, locate
+from mcpstate.lockfile.yamlmarks import YamlSyntaxError, load_marked, locate, non_json_values
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 DEFAULT_TARGETS = (Target("claude-code", ".mcp.json"),)
@@ -71,6 +71,8 @@ def find_problems(data: dict[str, Any], deep: bool = False) -> list[tuple[tuple[
         return [(("version",), f"format version {data['version']} is newer than this mcpstate"
                  " understands (1); upgrade mcpstate")]
     problems = SchemaChecker(load_schema("lockfile")).errors(data)
+    placed = {path for path, _ in problems}  # the schema named these already, by their type
+    problems += [(p, m) for p, m in non_json_values(data) if not any(p[:len(q)] == q for q in placed)]
     problems += list(check_lockfile(data))
     if deep:
         from mcpstate.lockfile.constraints import check_constraints

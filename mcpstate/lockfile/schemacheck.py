@@ -116,13 +116,15 @@ def _is_type(value: Any, name: str) -> bool:
     if isinstance(value, bool) and name in ("integer", "number"):
         return False
     if name == "integer" and isinstance(value, float):
-        return value.is_integer()
+        return False  # DESIGN §4: integers where the schema says integer; 2.0 is a number
     return isinstance(value, _TYPES[name])
 
 
 def _same(a: Any, b: Any) -> bool:
-    # JSON Schema: true is not 1
-    return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
+    # JSON Schema: true is not 1; and here (DESIGN §4), 1.0 is not 1 either
+    if isinstance(a, (bool, float)) or isinstance(b, (bool, float)):
+        return type(a) is type(b) and a == b
+    return bool(a == b)
 
 
 def _suggest(key: Any, known: dict[str, Any]) -> str:

@@ -4,6 +4,8 @@ The C parser does the work; only mappings are built in Python, to record marks."
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterator
 from typing import Any
 
 import yaml
@@ -68,8 +70,54 @@ def _construct_sequence(loader: _Loader, node: yaml.SequenceNode) -> Any:
         result.append(loader.construct_object(child, deep=True))
 
 
+MAX_DIGITS = 20  # beyond any count, size or port a lockfile names; Python would parse 4,300
+
+
+def _construct_int(loader: _Loader, node: yaml.ScalarNode) -> int:
+    if sum(c.isalnum() for c in str(node.value)) > MAX_DIGITS:
+        raise _refused(node, f"a number of {len(str(node.value))} digits is out of range")
+    return loader.construct_yaml_int(node)  # type: ignore[no-any-return]
+
+
+def _construct_float(loader: _Loader, node: yaml.ScalarNode) -> float:
+    value: float = loader.construct_yaml_float(node)
+    if not math.isfinite(value) or sum(c.isdigit() for c in str(node.value)) > 2 * MAX_DIGITS:
+        raise _refused(node, f"{node.value!r} is not a finite number of sane size")
+    return value
+
+
+def _refused(node: yaml.Node, message: str) -> yaml.constructor.ConstructorError:
+    return yaml.constructor.ConstructorError(None, None, message, node.start_mark)
+
+
 _Loader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
 _Loader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+_Loader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
+
+
+def non_json_values(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Where the document holds what JSON cannot (a date, bytes, a set, a tuple): such a
+    value is refused at validate, not when apply first writes it into a JSON target."""
+    if isinstance(value, dict):
+        for key, child in value.items():
+            if not isinstance(key, str):
+                yield (*path, key), f"the key {key!r} is not text; quote it"
+            yield from non_json_values(child, (*path, key))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from non_json_values(child, (*path, i))
+    elif not isinstance(value, (str, int, float, bool, type(None))):
+        yield path, f"{_kind(value)} is not a JSON value; quote it to make it a string"
+
+
+def _kind(value: object) -> str:
+    import datetime
+
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return f"a date ({value.isoformat()})"
+    kinds: dict[type, str] = {bytes: "binary data", set: "a set", tuple: "a pair"}
+    return kinds.get(type(value), type(value).__name__)
 
 
 class YamlSyntaxError(Exception):
