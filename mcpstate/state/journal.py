@@ -16,7 +16,7 @@ from mcpstate.errors import StateError
 from mcpstate.fsutil import read_optional
 from mcpstate.model import OpenTransaction
 from mcpstate.stamps import now_iso
-from mcpstate.state.layout import StateDir
+from mcpstate.state.layout import TX_ID, StateDir
 
 TERMINAL = frozenset({"committed", "failed", "rolled_back", "recovered"})
 _CRC_KEY = ',"crc":'
@@ -60,10 +60,11 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
 
 def _well_formed(record: object) -> bool:
     """A line that checks out by CRC can still be of the wrong shape (written by hand or
-    by another tool): such a line is as corrupt as a torn one."""
+    by another tool): such a line is as corrupt as a torn one. A `tx` is 12 lowercase
+    hex digits (DESIGN §9): it names a folder, so any other value is corruption."""
     return isinstance(record, dict) and all(
         isinstance(record.get(key), types) and not isinstance(record.get(key), bool)
-        for key, types in _FIELD_TYPES.items())
+        for key, types in _FIELD_TYPES.items()) and TX_ID.fullmatch(record["tx"]) is not None
 
 
 def read_journal(state_dir: StateDir) -> JournalRead:
