@@ -24,6 +24,11 @@ class TargetError(McpStateError):
     """A client config file cannot be read or written."""
 
 
+class WriteError(McpStateError):
+    """A file or folder cannot be written (a missing folder, EACCES, EROFS, ENOSPC): the
+    user's to fix, named with its path and cause; nothing was half-written."""
+
+
 class StoreError(McpStateError):
     """The store is damaged or a store entry cannot be made."""
 

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from mcpstate.errors import WriteError
+
 
 def fsync_dir(path: Path) -> None:
     """Make a rename or creation inside `path` durable."""
@@ -21,10 +23,25 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
     Without `mode`, an existing file keeps its permission bits; a new one gets 0644.
+    Any OSError is a WriteError naming the file and the cause; the file is untouched.
     """
+    try:
+        _atomic_write(Path(path), data, mode)
+    except OSError as e:
+        raise write_error(path, e) from None
+
+
+def write_error(path: Path | str, e: OSError) -> WriteError:
+    """`path: cannot write: No space left on device (ENOSPC)`."""
+    import errno
+
+    code = errno.errorcode.get(e.errno or 0)
+    return WriteError(f"{path}: cannot write: {e.strerror or e}{f' ({code})' if code else ''}")
+
+
+def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
     import tempfile  # not on the read-only paths (plan, status)
 
-    path = Path(path)
     if mode is None:
         try:
             mode = os.stat(path).st_mode & 0o7777
@@ -50,7 +67,10 @@ def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
 def ensure_private_dir(path: Path) -> Path:
     """Create a state folder (mode 0700) and its parents if needed."""
     path = Path(path)
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError as e:
+        raise write_error(path, e) from None
     return path
 
 

@@ -155,6 +155,9 @@ def switch(job: Job, env: Env, state: State) -> State:
     except StepFailed as failure:
         job.failure = failure
         _roll_back(job, env, failure.step, str(failure))
+    except McpStateError as e:  # a target or the state could not be written (ENOSPC, EACCES)
+        job.failure = StepFailed("swapping", str(e))
+        _roll_back(job, env, "swapping", str(e))
     except BaseException as e:  # a bug or Ctrl-C mid-swap: put the targets back first
         _roll_back(job, env, "interrupted", type(e).__name__)
         raise

@@ -116,8 +116,8 @@ class StateDir:
         An existing folder without the marker is taken only when it is empty or was
         written by an mcpstate older than the marker; any other is refused."""
         if not self.marker.is_file():
-            ensure_private_dir(self.root)
             self.refuse_if_foreign()
+            ensure_private_dir(self.root)
             atomic_write(self.marker, MARKER_TEXT, mode=0o600)
         return self
 

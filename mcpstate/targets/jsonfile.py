@@ -5,11 +5,12 @@ atomically. One module per client supplies only what differs."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from mcpstate.errors import TargetError
-from mcpstate.fsutil import atomic_write, sha256_bytes
+from mcpstate.fsutil import atomic_write, sha256_bytes, write_error
 
 
 class TargetDoc(NamedTuple):
@@ -51,7 +52,22 @@ def read_doc(path: Path, key: str, parse: Any = None) -> TargetDoc:
     return TargetDoc(path, key, raw, doc, _indent_of(raw), parse)
 
 
+_LONE_SURROGATE = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}(?!\\u[dD][c-fC-F][0-9a-fA-F]{2})"
+                             r"|(?<!\\u[dD][89abAB][0-9a-fA-F]{2})\\u[dD][c-fC-F][0-9a-fA-F]{2}")
+
+
 def _parse(raw: bytes, path: Path, parse: Any) -> Any:
+    doc = _decode(raw, path, parse)
+    text = raw.decode("utf-8")
+    match = _LONE_SURROGATE.search(text)
+    if match:  # json accepts "\ud800", but it is no character: no hash, no write could hold it
+        line, col = text.count("\n", 0, match.start()) + 1, match.start() - text.rfind("\n", 0, match.start())
+        raise TargetError(f"{path}:{line}:{col}: {match.group()} is half of a surrogate pair, not a character; "
+                          "fix or remove it")
+    return doc
+
+
+def _decode(raw: bytes, path: Path, parse: Any) -> Any:
     try:
         return parse(raw.decode("utf-8"))
     except UnicodeDecodeError as e:
@@ -93,5 +109,8 @@ def with_entry(target: TargetDoc, name: str, entry: dict[str, Any] | None) -> by
 
 
 def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise write_error(path.parent, e) from None
     atomic_write(path, data, mode=mode)
