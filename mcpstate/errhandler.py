@@ -93,18 +93,22 @@ def _write_log(state_dir: Path | None, argv: list[str]) -> Path:
 
     from mcpstate.stamps import now_iso
 
-    stamp = now_iso()
-    text = f"--- {stamp} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n"
-    for folder in (state_dir, Path(tempfile.gettempdir())):
-        if folder is None:
-            continue
-        try:
-            folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = folder / "mcpstate.log"
-            with open(path, "a", encoding="utf-8") as f:
+    from mcpstate.state.layout import StateDir
+
+    text = f"--- {now_iso()} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n"
+    if state_dir is not None:
+        try:  # create() refuses a folder that is not a state dir: the log never lands there
+            ours = StateDir(state_dir).create()
+            fd = os.open(ours.log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            with os.fdopen(fd, "a", encoding="utf-8") as f:
                 f.write(text)
-            os.chmod(path, 0o600)
-            return path
-        except OSError:
-            continue
-    return Path("(nowhere: could not write a log)")
+            return ours.log
+        except (OSError, McpStateError):
+            pass
+    try:  # a file of its own, never a fixed name in a shared temp folder
+        fd, name = tempfile.mkstemp(prefix="mcpstate-", suffix=".log")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        return Path(name)
+    except OSError:
+        return Path("(nowhere: could not write a log)")

@@ -112,3 +112,23 @@ def test_planner_module_does_no_io() -> None:
     source = Path(planner.__file__).read_text()
     for word in ("open(", "import os", "os.environ", "Path(", "datetime", "time.", "mcpstate.store.entries"):
         assert word not in source
+
+
+def test_a_bug_never_logs_into_a_folder_that_is_not_a_state_dir(project: Path, tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str],
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import tempfile
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ZeroDivisionError("planner bug")
+
+    theirs = tmp_path / "documents"
+    theirs.mkdir()
+    (theirs / "notes.txt").write_text("mine")
+    monkeypatch.setattr("mcpstate.plan.prepare.make_plan", broken)
+    result = run_cli(capsys, project, "--state-dir", str(theirs), "plan")
+    assert result.code == 3 and sorted(p.name for p in theirs.iterdir()) == ["notes.txt"]
+    log = Path(result.err.split("details in ")[1].strip())
+    assert log.parent == Path(tempfile.gettempdir()) and log.name.startswith("mcpstate-") and log.name != "mcpstate.log"
+    assert "ZeroDivisionError: planner bug" in log.read_text()
+    log.unlink()
