@@ -137,7 +137,52 @@ LOCKFILE_CASES: list[tuple[str, str | bytes, str | None]] = [
 ]
 
 
+# Issue 13's classes: numbers finite and bounded, integers where integers are meant, every
+# pattern matched whole, YAML values JSON cannot hold, a state dir that is somebody's folder.
+G = GOOD_LOCK
+SERVER_LINE = "    version: 1.0.0\n"
+ISSUE13_LOCKFILE_CASES: list[tuple[str, str]] = [
+    *[(f"test-{key}-{value.strip('.-')}", G.replace("on_breaking: warn}", f"on_breaking: warn, {key}: {value}}}"))
+      for key in ("timeout_s", "max_startup_ms", "max_rss_mb", "watch_s")
+      for value in (".inf", "-.inf", ".nan", "1e999")],
+    *[(f"test-{key}-5000-digits", G.replace("timeout_s: 10", f"{key}: {'9' * 5000}"))
+      for key in ("timeout_s", "max_startup_ms")],
+    ("keep-versions-2.0", G.replace("servers:\n", "retention: {keep_versions: 2.0}\nservers:\n")),
+    ("backups-1e3", G.replace("servers:\n", "retention: {backups: 1e3}\nservers:\n")),
+    ("journal-days-inf", G.replace("servers:\n", "retention: {journal_days: .inf}\nservers:\n")),
+    ("keep-versions-huge", G.replace("servers:\n", f"retention: {{keep_versions: {'1' * 400}}}\nservers:\n")),
+    ("version-1.0", G.replace("version: 1\n", "version: 1.0\n", 1)),
+    ("server-name-trailing-newline", G.replace("  app:\n", '  "app\\n":\n')),
+    ("server-name-trailing-space", G.replace("  app:\n", '  "app ":\n')),
+    ("package-trailing-newline", G.replace('"@mcpstate-fixture/server"', '"@mcpstate-fixture/server\\n"')),
+    ("version-trailing-newline", G.replace(SERVER_LINE, '    version: "1.0.0\\n"\n')),
+    ("version-leading-space", G.replace(SERVER_LINE, '    version: " 1.0.0"\n')),
+    ("version-a-path", G.replace(SERVER_LINE, "    version: ../../x\n")),
+    ("version-with-slash", G.replace(SERVER_LINE, "    version: 1.0.0/../x\n")),
+    ("integrity-trailing-newline", G.replace(SERVER_LINE, SERVER_LINE + '    integrity: "sha512-AAAA\\n"\n')),
+    ("integrity-wrong-prefix", G.replace(SERVER_LINE, SERVER_LINE + "    integrity: md5-AAAA\n")),
+    ("on-breaking-trailing-newline", G.replace("on_breaking: warn", 'on_breaking: "warn\\n"')),
+    ("registry-url-no-scheme", G.replace("servers:\n", "registries: {npm: 'registry.local/'}\nservers:\n")),
+    *[(f"smoke-arguments-{name}", G.replace("    env: {}\n", "    env: {}\n    test:\n      smoke:\n"
+                                            f"        - {{tool: echo, arguments: {{x: {value}}}}}\n"))
+      for name, value in (("date", "2026-01-01"), ("datetime", "2026-01-01T10:00:00Z"),
+                          ("binary", "!!binary aGVsbG8="), ("set", "!!set {a, b}"), ("omap", "!!omap [{a: 1}]"),
+                          ("pairs", "!!pairs [{a: 1}]"), ("nested-date", "[[2026-01-01]]"),
+                          ("int-key", "{1: a}"), ("inf", ".inf"), ("nan", ".nan"))],
+    *[(f"{where}-{name}", G.replace(line, line.replace(old, value)))
+      for where, line, old in (("args", '    args: ["--flag"]\n', '"--flag"'),
+                               ("env", "    env: {}\n", "{}"))
+      for name, value in (("date", "[2026-01-01]" if where == "args" else "{D: 2026-01-01}"),
+                          ("binary", "[!!binary aGk=]" if where == "args" else "{B: !!binary aGk=}"),
+                          ("set", "!!set {a}"))],
+    *[(f"state-dir-{name}", G.replace("servers:\n", f"state_dir: {value}\nservers:\n"))
+      for name, value in (("dot", "."), ("parent", ".."), ("tmp", "/tmp"), ("root", "/"))],
+]
+
+
 def lockfile_cases() -> Iterator[Case]:
+    for name, text in ISSUE13_LOCKFILE_CASES:
+        yield Case(f"lockfile-{name}", {LOCKFILE: text.encode()}, LOCK_COMMANDS, (AT_LOCK,))
     for name, text, bug in LOCKFILE_CASES:
         raw = text if isinstance(text, bytes) else text.encode("utf-8")
         commands = LOCK_COMMANDS
@@ -177,6 +222,11 @@ TARGET_CASES = [
     ("trailing-comma", b'{"mcpServers": {},}', r"\.mcp\.json:1:\d+: invalid JSON", None),
     ("a-folder", DIR, r"\.mcp\.json: cannot read", None),
     ("nested-100000", b'{"theme": ' + nest(100_000).encode() + b"}", r"\.mcp\.json", RECURSION),
+    ("lone-high-surrogate", b'{"mcpServers": {"z": {"command": "\\ud800"}}}', r"half of a surrogate pair", None),
+    ("lone-low-surrogate", b'{"mcpServers": {"z": {"args": ["\\udc00"]}}}', r"half of a surrogate pair", None),
+    ("surrogate-in-a-key", b'{"mcpServers": {"\\ud800": {"command": "x"}}}', r"half of a surrogate pair", None),
+    ("surrogate-in-another-key", b'{"theme": "\\udfff", "mcpServers": {}}', r"half of a surrogate pair", None),
+    ("reversed-surrogate-pair", b'{"t": "\\udc00\\ud800", "mcpServers": {}}', r"half of a surrogate pair", None),
 ]
 
 
@@ -232,6 +282,10 @@ STATE_CASES = [
 def state_cases() -> Iterator[Case]:
     for name, mutation, what, bug in STATE_CASES:
         yield Case(f"state-{name}", {STATE: mutation}, STATE_COMMANDS, (AT_STATE, what), bug=bug)
+    yield Case("state-a-folder", {STATE: DIR}, STATE_COMMANDS, (AT_STATE + "cannot read",))
+    for name, path in (("outside", "/etc"), ("climbing", ".mcpstate/store/../../.."), ("home", "~")):
+        yield Case(f"state-store-path-{name}", {STATE: edit_state(lambda d, p=path: app(d).update(store_path=p))},
+                   each((("plan",), APPLY, ("status",))), (r"points outside",))
 
 
 # -- journals ----------------------------------------------------------------------------
@@ -282,6 +336,10 @@ JOURNAL_CASES = [
          bug=JOURNAL_UNREADABLE),
     Case("journal-crc-valid-seq-not-a-number", {JOURNAL: append_record({"seq": "x", "event": "started"})},
          JOURNAL_CORRUPT, (AT_JOURNAL,), bug=JOURNAL_SHAPE),
+    *[Case(f"journal-tx-{name}", {JOURNAL: append_record({"tx": tx, "event": "started"})},
+           JOURNAL_CORRUPT, (AT_JOURNAL + "corrupt journal line",))
+      for name, tx in (("climbing", "../../x"), ("upper-hex", "0123456789AB"), ("absolute", "/tmp/x"),
+                       ("trailing-newline", "0123456789ab\n"), ("short", "abc"))],
     Case("journal-crc-valid-detail-a-string",
          {JOURNAL: append_record({"event": "committed", "detail": "Install complete"})},
          JOURNAL_CORRUPT, (AT_JOURNAL,), bug=JOURNAL_SHAPE),
@@ -360,7 +418,33 @@ def registry_cases() -> Iterator[Case]:
                faults=(("npm", NPM_PATH, (500, "ok")),))
 
 
-CASES = [*lockfile_cases(), *target_cases(), *state_cases(), *JOURNAL_CASES, *plan_cases(), *registry_cases()]
+# -- command lines: writes that cannot happen, versions that are paths, folders that are not ours ----
+
+COMMAND_CASES: list[tuple[str, tuple[str, ...], str]] = [
+    ("plan-out-missing-folder", ("plan", "-o", "nosuch/plan.json"), r"nosuch/plan\.json: cannot write: .*ENOENT"),
+    ("plan-json-out-missing-folder", ("plan", "--format", "json", "-o", "nosuch/p.json"), r"cannot write"),
+    ("plan-out-a-folder", ("plan", "-o", ".mcpstate"), r"\.mcpstate: cannot write"),
+    ("status-output-missing-folder", ("status", "--output", "nosuch/m.prom"), r"nosuch/m\.prom: cannot write"),
+    ("test-version-a-path", ("test", "app", "--version", "../../x"), r"not an exact npm version"),
+    ("test-version-trailing-newline", ("test", "app", "--version", "1.0.0\n"), r"not an exact npm version"),
+    ("test-version-a-range", ("test", "app", "--version", "^1.0.0"), r"not an exact npm version"),
+    ("test-version-absolute", ("test", "app", "--version", "/etc"), r"not an exact npm version"),
+    ("apply-state-dir-the-project", ("apply", "--auto-approve", "--state-dir", "."), r"not a state dir"),
+    ("gc-state-dir-the-project", ("gc", "--state-dir", "."), r"not a state dir"),
+    ("gc-state-dir-parent", ("gc", "--older-than", "0d", "--state-dir", ".."), r"not a state dir"),
+    ("apply-state-dir-a-file", ("apply", "--auto-approve", "--state-dir", LOCKFILE), r"not a folder"),
+    ("rollback-no-such-server", ("rollback", "nosuch"), r"no server named 'nosuch'"),
+    ("history-unknown-format", ("history", "--format", "xml"), r"invalid choice"),
+]
+
+
+def command_cases() -> Iterator[Case]:
+    for name, args, what in COMMAND_CASES:
+        yield Case(f"command-{name}", {}, ((args, 1),), (what,))
+
+
+CASES = [*lockfile_cases(), *target_cases(), *state_cases(), *JOURNAL_CASES, *plan_cases(), *registry_cases(),
+         *command_cases()]
 
 
 def params() -> list[Any]:
@@ -464,9 +548,9 @@ def test_bad_input_exits_cleanly_and_changes_nothing(case: Case, corpus: Corpus,
 
 
 def test_corpus_is_big_enough() -> None:
-    assert len(CASES) >= 50
+    assert len(CASES) >= 200
     kinds = {c.id.split("-")[0] for c in CASES}
-    assert kinds == {"lockfile", "target", "state", "journal", "plan", "registry"}
+    assert kinds == {"lockfile", "target", "state", "journal", "plan", "registry", "command"}
 
 
 def test_a_hung_registry_times_out_cleanly(corpus: Corpus) -> None:
