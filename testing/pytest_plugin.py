@@ -3,8 +3,11 @@
 - `world` (session): the local npm registry + PyPI index (testing/world.py).
 - autouse isolation: HOME, XDG dirs, TMPDIR, npm's cache and user config, pip's config
   all inside tmp_path; outer npm/pip/uv/MCPSTATE_ settings dropped; the registry
-  variables set only when the test uses `world`. A test that creates anything in the
-  real home, or a `.mcpstate` folder in the repo or the working directory, FAILS.
+  variables set only when the test uses `world`. A test FAILS when it creates or
+  changes a file in the repository, creates an mcpstate file in the working directory,
+  or ends with one of those variables pointing outside pytest's temporary folders.
+  The real home folder is not watched: nothing the test runs is pointed at it, and
+  other programs on a shared machine write there at any time.
 - `project`: a project folder with the isolated env and `.run(...)` of the CLI.
 """
 
@@ -24,9 +27,17 @@ import pytest
 if TYPE_CHECKING:
     from testing.world import World
 
-REAL_HOME = Path(os.path.expanduser("~"))
 REPO = Path(__file__).resolve().parents[1]
-_snapshot_key = pytest.StashKey[dict[Path, frozenset[str]]]()
+# Where tools write by default (a cache, a config, a state dir): each must still point
+# into pytest's temporary folders when the test ends, or the test could reach beyond them.
+ISOLATED_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
+                      "TMPDIR", "npm_config_cache", "npm_config_userconfig", "UV_CACHE_DIR",
+                      "MCPSTATE_HOME", "MCPSTATE_STATE_DIR")
+# Caches that tools, not tests, keep in the repository (the world's artifacts in .cache).
+REPO_CACHES = frozenset({".git", ".venv", ".cache", ".pytest_cache", ".mypy_cache", ".hypothesis",
+                         "__pycache__", "node_modules"})
+_snapshot_key = pytest.StashKey["Snapshot"]()
+_basetemp_key = pytest.StashKey[Path]()
 
 
 @pytest.fixture(scope="session")
@@ -39,11 +50,12 @@ def world() -> Iterator[World]:
 
 
 @pytest.fixture(autouse=True)
-def _isolation(request: pytest.FixtureRequest, tmp_path: Path,
+def _isolation(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory,
                monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     from testing.tools import isolated_env
 
     request.node.stash[_snapshot_key] = _snapshot()
+    request.node.stash[_basetemp_key] = tmp_path_factory.getbasetemp().resolve()
     env = isolated_env(tmp_path / "isolated")
     shared = request.getfixturevalue("world") if "world" in request.fixturenames else None
     if shared is not None:
@@ -58,41 +70,70 @@ def _isolation(request: pytest.FixtureRequest, tmp_path: Path,
         shared.reset(keep_remotes=remotes_before)
 
 
-def _watched() -> list[Path]:
-    # Where a default (un-isolated) run would leave traces: the real home, its XDG
-    # folders (checked for an mcpstate entry), and the repo and cwd (for .mcpstate).
-    return [REAL_HOME, *(REAL_HOME / sub for sub in (".cache", ".config", ".local/share", ".local/state")),
-            REPO, Path.cwd()]
+@dataclass(frozen=True)
+class Snapshot:
+    """What a test could write by mistake outside tmp_path: the repository (every file,
+    with its mtime and size) and the working directory (a relative path, a default
+    state dir)."""
+
+    cwd: Path
+    cwd_names: frozenset[str]
+    repo: dict[str, tuple[int, int] | None]  # relative path -> (mtime_ns, size); None: a folder
 
 
-def _snapshot(folders: list[Path] | None = None) -> dict[Path, frozenset[str]]:
-    out = {}
-    for folder in folders if folders is not None else _watched():
-        try:
-            out[folder] = frozenset(os.listdir(folder))
-        except OSError:
-            out[folder] = frozenset()
-    return out
+def _snapshot(cwd: Path | None = None) -> Snapshot:
+    cwd = cwd or Path.cwd()
+    try:
+        names = frozenset(os.listdir(cwd))
+    except OSError:
+        names = frozenset()
+    return Snapshot(cwd, names, _repo_tree())
 
 
-def _leaks(before: dict[Path, frozenset[str]]) -> list[Path]:
-    # The same folders as before: a test may chdir (pytester does), and its new cwd is its own.
-    leaks = []
-    for folder, names in _snapshot(list(before)).items():
-        for name in sorted(names - before[folder]):
-            if folder == REAL_HOME or "mcpstate" in name:
-                leaks.append(folder / name)
+def _repo_tree() -> dict[str, tuple[int, int] | None]:
+    tree: dict[str, tuple[int, int] | None] = {}
+    for root, dirs, files in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in REPO_CACHES and not d.endswith(".egg-info")]
+        rel = Path(root).relative_to(REPO)
+        tree.update({str(rel / d): None for d in dirs})
+        for name in files:
+            try:
+                st = os.lstat(os.path.join(root, name))
+            except FileNotFoundError:
+                continue  # removed while we walked
+            tree[str(rel / name)] = (st.st_mtime_ns, st.st_size)
+    return tree
+
+
+def _leaks(before: Snapshot) -> list[str]:
+    # The same cwd as before: a test may chdir (pytester does), and its new cwd is its own.
+    after = _snapshot(before.cwd)
+    leaks = [str(before.cwd / name) for name in sorted(after.cwd_names - before.cwd_names)
+             if "mcpstate" in name and not (before.cwd / name).is_relative_to(REPO)]
+    leaks += [str(REPO / rel) for rel, stat in sorted(after.repo.items())
+              if rel not in before.repo or (stat is not None and before.repo[rel] != stat)]
     return leaks
+
+
+def _escapes(basetemp: Path) -> list[str]:
+    """The isolated variables that point outside pytest's temporary folders now."""
+    return [f"{key}={os.environ[key]}" for key in ISOLATED_VARIABLES
+            if os.environ.get(key) and not Path(os.environ[key]).resolve().is_relative_to(basetemp)]
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     result = yield  # a test that already failed keeps its own error
-    before = item.stash.get(_snapshot_key, None)
-    leaks = _leaks(before) if before is not None else []
+    before, basetemp = item.stash.get(_snapshot_key, None), item.stash.get(_basetemp_key, None)
+    if before is None or basetemp is None:
+        return result
+    leaks = _leaks(before)
     if leaks:
-        pytest.fail("test created files outside tmp_path (isolation breach): "
-                    + ", ".join(str(p) for p in leaks), pytrace=False)
+        pytest.fail("test wrote outside tmp_path (isolation breach): " + ", ".join(leaks), pytrace=False)
+    escapes = _escapes(basetemp)
+    if escapes:
+        pytest.fail("test pointed a tool's folder outside tmp_path (isolation breach): "
+                    + ", ".join(escapes), pytrace=False)
     return result
 
 

@@ -17,17 +17,50 @@ HEAVY = ("rich", "httpx", "deepdiff", "jsonschema", "psutil", "semantic_version"
          "dataclasses", "inspect")  # the last two cost plan ~15 ms: its path uses named tuples
 
 
-def imported_names(module: str) -> set[str]:
+# What the pure planner must never reach for: files, processes, sockets, the clock.
+IO_AND_CLOCK = frozenset({"os", "io", "pathlib", "time", "datetime", "subprocess", "shutil", "socket",
+                          "tempfile"})
+
+
+def module_path(module: str) -> Path:
     path = PACKAGE.parent / (module.replace(".", "/") + ".py")
-    if not path.exists():
-        path = PACKAGE.parent / module.replace(".", "/") / "__init__.py"
-    names = set()
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names.add(node.module)
-        elif isinstance(node, ast.Import):
-            names.update(alias.name for alias in node.names)
-    return names
+    return path if path.exists() else PACKAGE.parent / module.replace(".", "/") / "__init__.py"
+
+
+def imports_in(source: str, package: str) -> list[tuple[int, str]]:
+    """(line, module) for every import statement at any depth (functions and classes
+    too); relative imports resolved against `package`, `from a import b` also as `a.b`
+    (b may be a module)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(part for part in (base, node.module or "") if part)
+            found.append((node.lineno, module))
+            found += [(node.lineno, f"{module}.{alias.name}") for alias in node.names if alias.name != "*"]
+    return found
+
+
+def imported_names(module: str) -> set[str]:
+    path = module_path(module)
+    package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+    return {name for _, name in imports_in(path.read_text(), package)}
+
+
+def purity_breaches(source: str, package: str = "mcpstate.plan") -> list[str]:
+    """What makes a module impure: importing any of ours but the model, an I/O or clock
+    module of the standard library, or calling open(), anywhere in it."""
+    breaches = []
+    for line, name in imports_in(source, package):
+        top, model = name.split(".")[0], name == "mcpstate.model" or name.startswith("mcpstate.model.")
+        if (top == "mcpstate" and not model) or top in IO_AND_CLOCK:
+            breaches.append((line, f"imports {name}"))
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and "open" in (getattr(node.func, "id", None), getattr(node.func, "attr", None)):
+            breaches.append((node.lineno, "calls open()"))
+    return [f"line {line}: {what}" for line, what in sorted(breaches)]
 
 
 def test_each_module_imports_alone() -> None:
@@ -42,9 +75,21 @@ def test_base_modules_import_nothing_of_ours(module: str) -> None:
     assert not [n for n in imported_names(module) if n.startswith("mcpstate")]
 
 
-def test_planner_imports_only_the_model() -> None:
-    ours = {n for n in imported_names("mcpstate.plan.planner") if n.startswith("mcpstate")}
-    assert ours == {"mcpstate.model"}
+def test_planner_imports_only_the_model_and_does_no_io() -> None:
+    assert "mcpstate.model" in imported_names("mcpstate.plan.planner")
+    assert purity_breaches(module_path("mcpstate.plan.planner").read_text()) == []
+
+
+def test_purity_check_sees_what_is_nested_or_relative() -> None:
+    # The check itself: an import inside a method inside a function counts, `from
+    # .. import x` is ours, and open() is seen as a name or an attribute.
+    source = ("from __future__ import annotations\nfrom mcpstate.model import Plan\n"
+              "def f():\n    class C:\n        def g(self):\n            import os.path\n"
+              "            from ..state import journal\n            return open('x'), io.open('y')\n"
+              "    from datetime import date\n    return C\n")
+    assert purity_breaches(source) == [
+        "line 6: imports os.path", "line 7: imports mcpstate.state", "line 7: imports mcpstate.state.journal",
+        "line 8: calls open()", "line 8: calls open()", "line 9: imports datetime", "line 9: imports datetime.date"]
 
 
 def test_only_cli_imports_commands() -> None:

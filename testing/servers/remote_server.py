@@ -213,15 +213,20 @@ class _Handler(BaseHTTPRequestHandler):
         garbage = first and self.fx.behaviour.has("garbage")
         status = STATUS_FOR_ERROR.get(outs[-1].get("error", {}).get("code"), 200) if modern else 200
         leaving = handshake and "result" in outs[-1] and self.fx.behaviour.has("exit_after_handshake")
-        self.close_connection |= leaving
+        if leaving:
+            # Like a process that exits after its answer, but stop listening *before* the
+            # answer goes out: once the client can read it, every new connection is refused.
+            # (Stopping on a thread afterwards raced the client's next request, which then
+            # got answered, reset or refused depending on the scheduler.) `Connection: close`
+            # keeps the client from reusing this connection for its next request.
+            self.fx.stop()
+            headers = {**headers, "Connection": "close"}
         if self.fx.sse and "text/event-stream" in self.headers.get("Accept", ""):
             self._stream(status, outs, headers, garbage)
         elif garbage:
             self._plain(status, b"fixture server ready (deliberately not JSON)\n", headers, "application/json")
         else:
             self._json(status, outs[-1], headers)
-        if leaving:  # like a process that exits: stop listening once this answer is out
-            threading.Thread(target=self.fx.stop, daemon=True).start()
 
     def _stream(self, status: int, outs: list[Message], headers: dict[str, str], garbage: bool) -> None:
         # SSE over chunked encoding: each message is written and flushed on its own.

@@ -11,7 +11,9 @@ import sys
 
 import pytest
 
+from mcpstate.state.journal import JOURNAL_FILE, open_transactions, read_journal
 from testing.catalogue import NPM_TAMPERED, NPM_VERSIONS
+from testing.pytest_plugin import Project
 from tests.applyhelp import assert_invariant, journal_events, lockfile, probe_entry, read_json
 
 pytestmark = pytest.mark.slow
@@ -218,23 +220,75 @@ EVENTS = ["started", "staging", "staged", "verified", "testing", "tested", "swap
           "checked", "committed"]
 
 
-def test_sigkill_at_every_journal_event_recovers(project) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_at_every_journal_event_recovers(project: Project) -> None:
     project.write(".mcp.json", json.dumps(OTHER_KEYS, indent=2))
-    project.write_lockfile(lockfile(npm="healthy"))
+    project.write_lockfile(lockfile(npm="healthy", on_breaking="warn"))
     project.run("apply", "--auto-approve", check=True)
+    state_dir, target = project.path / ".mcpstate", project.path / ".mcp.json"
     versions = ["add_tool", "healthy"]
     for i, event in enumerate(EVENTS):
-        project.write_lockfile(lockfile(npm=versions[i % 2], on_breaking="warn"))
-        env = {**project.env, "MCPSTATE_TEST_CRASH_AT": event}
-        proc = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(project.path), "apply",
-                               "--auto-approve"], env=env, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL)
-        assert proc.returncode == -signal.SIGKILL, (event, proc.stdout, proc.stderr)
+        committed_lockfile, committed_bytes = project.read(Project.LOCKFILE), target.read_bytes()
+        wanted = lockfile(npm=versions[i % 2], on_breaking="warn")
+        project.write_lockfile(wanted)
+        killed_tx = _apply_killed_at(project, event)
         assert_invariant(project.path)
-        plan = project.run("plan")
-        assert plan.returncode in (0,) and ("recover" in plan.stdout or event == "committed"), (event, plan.stdout)
-        project.run("apply", "--auto-approve", check=True)
+        if event == "committed":
+            _assert_nothing_to_recover(project, killed_tx)
+        else:
+            _assert_recovery_restores(project, event, killed_tx, committed_lockfile, committed_bytes)
+        project.write_lockfile(wanted)
+        project.run("apply", "--auto-approve", check=True)  # the interrupted change goes in now
         assert_invariant(project.path)
+        assert read_json(state_dir / "state.json")["servers"]["app"]["version"] == NPM_VERSIONS[versions[i % 2]]
         project.run("plan", "--detailed-exitcode", check=0)
-        doc = read_json(project.path / ".mcp.json")
+        doc = read_json(target)
         assert doc["mcpServers"]["zeta"] == OTHER_KEYS["mcpServers"]["zeta"] and doc["theme"] == "dark"
+        assert open_transactions(read_journal(state_dir).records) == {}
+
+
+def _apply_killed_at(project: Project, event: str) -> str:
+    """Run apply with the crash seam at `event`; return the killed transaction's id."""
+    env = {**project.env, "MCPSTATE_TEST_CRASH_AT": event}
+    proc = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(project.path), "apply",
+                           "--auto-approve"], env=env, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    assert proc.returncode == -signal.SIGKILL, (event, proc.stdout, proc.stderr)
+    last = read_journal(project.path / ".mcpstate").records[-1]
+    assert (last["server"], last["op"], last["event"]) == ("app", "apply", event)
+    return str(last["tx"])
+
+
+def _assert_recovery_restores(project: Project, event: str, killed_tx: str, committed_lockfile: str,
+                              committed_bytes: bytes) -> None:
+    """With the committed lockfile back, apply has nothing to do but recover: the
+    journal must say `recovered` for the killed transaction and start nothing new, and
+    the target must be the committed revision's bytes again."""
+    state_dir, target = project.path / ".mcpstate", project.path / ".mcp.json"
+    (open_tx,) = open_transactions(read_journal(state_dir).records).values()
+    assert (open_tx.tx, open_tx.server, open_tx.last_event) == (killed_tx, "app", event)
+    swapped_in = event in ("swapped", "checked")  # the new entry is in the file: recovery must undo it
+    assert (target.read_bytes() != committed_bytes) == swapped_in, event
+    journal_before = (state_dir / JOURNAL_FILE).read_bytes()
+    plan = project.run("plan", check=True)
+    assert "recover" in plan.stdout, (event, plan.stdout)
+    assert (state_dir / JOURNAL_FILE).read_bytes() == journal_before  # plan only reads
+    seq = read_journal(state_dir).records[-1]["seq"]
+    project.write_lockfile(committed_lockfile)
+    project.run("apply", "--auto-approve", check=True)
+    new = [r for r in read_journal(state_dir).records if r["seq"] > seq]
+    assert [(r["tx"], r["op"], r["server"], r["event"]) for r in new] == [
+        (killed_tx, "recover", "app", "recovered")], (event, new)  # and no new transaction
+    assert new[0]["detail"]["interrupted_at"] == event
+    assert target.read_bytes() == committed_bytes, event
+
+
+def _assert_nothing_to_recover(project: Project, killed_tx: str) -> None:
+    """Killed after `committed` was durable: the transaction is closed and the new
+    revision is the committed one; apply finds nothing to recover and nothing to do."""
+    state_dir = project.path / ".mcpstate"
+    assert open_transactions(read_journal(state_dir).records) == {}
+    assert read_json(state_dir / "state.json")["servers"]["app"]["tx"] == killed_tx
+    project.run("plan", "--detailed-exitcode", check=0)
+    journal_before = (state_dir / JOURNAL_FILE).read_bytes()
+    project.run("apply", "--auto-approve", check=True)
+    assert (state_dir / JOURNAL_FILE).read_bytes() == journal_before

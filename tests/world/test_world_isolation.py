@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,46 @@ def test_a_default_state_dir_fails_the_test(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest_inprocess("-p", "testing.pytest_plugin", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=1, failed=1)
     result.stdout.fnmatch_lines(["*isolation breach*/.mcpstate", "FAILED test_inner.py::test_leaks*"])
+
+
+def test_breaches_are_judged_by_what_the_test_reaches(pytester: pytest.Pytester, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # A session of its own whose real home is a folder of ours (HOME when it starts), so
+    # "another program writes the real home" can happen for real without touching ours.
+    real_home = tmp_path / "real-home"
+    real_home.mkdir()
+    leak = REPO / "tests" / "world" / f"isolation-leak-{uuid.uuid4().hex}.txt"
+    pytester.makepyfile(test_inner=f"""
+        import subprocess
+        from pathlib import Path
+
+        REAL_HOME, LEAK = Path({str(real_home)!r}), Path({str(leak)!r})
+
+        def test_another_program_writes_the_real_home():
+            subprocess.run(["mkdir", str(REAL_HOME / ".terraform.d")], check=True)
+
+        def test_writes_into_its_own_home(tmp_path):
+            (Path.home() / ".cache" / "mcpstate").mkdir(parents=True)
+            assert Path.home().is_relative_to(tmp_path)
+
+        def test_writes_into_the_repository():
+            LEAK.write_text("by mistake")
+
+        def test_points_home_outside(monkeypatch):
+            monkeypatch.setenv("HOME", str(REAL_HOME))
+    """)
+    monkeypatch.setenv("HOME", str(real_home))
+    monkeypatch.setenv("PYTHONPATH", str(REPO))
+    try:
+        result = pytester.runpytest_subprocess("-p", "testing.pytest_plugin", "-p", "no:cacheprovider")
+        assert leak.exists()  # the inner test did write it: the check below saw a real write
+    finally:
+        leak.unlink(missing_ok=True)
+    result.assert_outcomes(passed=2, failed=2)
+    assert (real_home / ".terraform.d").is_dir()
+    result.stdout.fnmatch_lines([  # each failure's header, then its reason
+        "*_ test_writes_into_the_repository _*", f"test wrote outside tmp_path (isolation breach): {leak}",
+        "*_ test_points_home_outside _*", f"*(isolation breach): HOME={real_home}"])
 
 
 def test_project_fixture(project: Project, world: World, tmp_path: Path) -> None:

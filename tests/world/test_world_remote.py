@@ -115,9 +115,10 @@ def test_garbage_and_hang(client: httpx.Client) -> None:
 def test_exit_after_handshake_stops_listening(client: httpx.Client) -> None:
     server = RemoteServer("exit_after_handshake").start()
     url = server.url
-    assert "result" in client.post(url, json=rpc(1, "server/discover", modern=True)).json()
-    assert server.stopping.wait(5)
-    with pytest.raises(httpx.TransportError):
+    answer = client.post(url, json=rpc(1, "server/discover", modern=True))
+    assert "result" in answer.json() and answer.headers["connection"] == "close"
+    assert server.stopping.is_set()  # stopped before answering: no race with the next request
+    with pytest.raises(httpx.ConnectError):
         httpx.post(url, json=rpc(2, "tools/list", modern=True), headers=ACCEPT, timeout=2)
 
 

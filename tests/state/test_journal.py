@@ -1,0 +1,150 @@
+"""journal.jsonl (DESIGN §9) in-process: each line's CRC, a torn last line against a
+bad line elsewhere, and which transactions the journal shows open."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mcpstate.errors import StateError
+from mcpstate.model import OpenTransaction
+from mcpstate.state.journal import (decode_line, encode_record, open_journal, open_transactions,
+                                    parse_journal, read_journal)
+from mcpstate.state.layout import StateDir
+
+PATH = Path("/state/journal.jsonl")  # only named in messages: parse_journal reads no file
+
+
+def rec(seq: int, event: str, tx: str = "aaaaaaaaaaaa", server: str | None = "app", op: str = "apply",
+        **extra: Any) -> dict[str, Any]:
+    return {"seq": seq, "ts": "2026-11-28T01:00:00.000Z", "tx": tx, "op": op, "server": server,
+            "event": event, "from": None, "to": None, "detail": None, "who": "me@host", **extra}
+
+
+def lines(*records: dict[str, Any]) -> bytes:
+    return b"".join(encode_record(r) for r in records)
+
+
+# --- one line -----------------------------------------------------------------------
+
+def test_a_record_round_trips_as_one_ascii_line() -> None:
+    record = rec(7, "staged", detail={"note": "café ☕ \"quoted\"\nnext", "n": [1, 2.5, None]}, to="1.1.0")
+    line = encode_record(record)
+    assert line.endswith(b"\n") and line.count(b"\n") == 1 and line.isascii()
+    assert decode_line(line.decode().rstrip("\n")) == record
+
+
+def test_the_crc_is_the_last_key_and_covers_the_line_without_it() -> None:
+    line = encode_record(rec(1, "started")).decode().rstrip("\n")
+    parsed = json.loads(line)
+    assert list(parsed)[-1] == "crc"
+    without = line.replace(f',"crc":{parsed["crc"]}', "")
+    assert zlib.crc32(without.encode()) == parsed["crc"]
+    assert json.loads(without) == rec(1, "started")
+
+
+GOOD = encode_record(rec(3, "tested")).decode().rstrip("\n")
+
+
+@pytest.mark.parametrize("damaged", [
+    GOOD.replace('"seq":3', '"seq":4'),                       # a changed value
+    GOOD.replace('"tested"', '"testex"'),                     # one character
+    GOOD[:-3] + ("0" if GOOD[-2] != "0" else "1") + "}",      # a changed CRC
+    GOOD[:GOOD.rindex(',"crc":')] + "}",                      # no CRC
+    GOOD[:40],                                                # cut short
+    GOOD + "}",                                               # a byte more
+    "not json at all",
+    "",
+], ids=["value", "char", "crc", "no-crc", "cut", "extra", "garbage", "empty"])
+def test_a_damaged_line_decodes_to_none(damaged: str) -> None:
+    assert decode_line(GOOD) is not None
+    assert decode_line(damaged) is None
+
+
+@pytest.mark.parametrize("change", [
+    {"seq": "3"}, {"seq": True}, {"tx": 12}, {"op": None}, {"event": 1}, {"server": 5}, {"detail": []},
+    {"who": None}, {"ts": 0},
+], ids=lambda change: "-".join(f"{k}={v!r}" for k, v in change.items()))
+def test_a_line_of_the_wrong_shape_is_damaged_even_with_a_right_crc(change: dict[str, Any]) -> None:
+    line = encode_record({**rec(3, "tested"), **change}).decode().rstrip("\n")
+    assert decode_line(line) is None
+
+
+# --- a whole journal ----------------------------------------------------------------
+
+def test_parse_journal_gives_every_record_in_order() -> None:
+    records = [rec(1, "started"), rec(2, "staging"), rec(3, "started", tx="bbbbbbbbbbbb", server="py")]
+    read = parse_journal(lines(*records) + b"\n", PATH)  # a blank line is no record
+    assert read.records == records and read.warnings == []
+    assert parse_journal(b"", PATH).records == []
+
+
+def test_a_torn_last_line_is_ignored_with_a_warning() -> None:
+    whole = lines(rec(1, "started"), rec(2, "staging"))
+    torn = encode_record(rec(3, "staged"))[:25]
+    read = parse_journal(whole + torn, PATH)
+    assert read.records == [rec(1, "started"), rec(2, "staging")]
+    assert read.warnings == [f"{PATH}:3: ignoring a torn last line (an interrupted write)"]
+
+
+def test_a_whole_last_line_whose_newline_never_landed_counts() -> None:
+    read = parse_journal(lines(rec(1, "started"), rec(2, "staging")).rstrip(b"\n"), PATH)
+    assert [r["seq"] for r in read.records] == [1, 2] and read.warnings == []
+
+
+@pytest.mark.parametrize("bad", [b"garbage\n", encode_record(rec(2, "staging"))[:25] + b"\n"],
+                         ids=["garbage", "cut-with-newline"])
+@pytest.mark.parametrize("where", ["middle", "last-with-newline"])
+def test_a_bad_line_elsewhere_is_corruption(bad: bytes, where: str) -> None:
+    data = lines(rec(1, "started")) + bad + (lines(rec(3, "staged")) if where == "middle" else b"")
+    with pytest.raises(StateError, match=rf"^{PATH}:2: corrupt journal line"):
+        parse_journal(data, PATH)
+
+
+def test_reading_and_appending_repair_a_torn_tail(tmp_path: Path) -> None:
+    sd = StateDir(tmp_path)
+    sd.journal.write_bytes(lines(rec(1, "started"), rec(2, "staging")) + encode_record(rec(3, "staged"))[:30])
+    assert len(read_journal(sd).warnings) == 1
+    journal = open_journal(sd, "me@host")
+    try:
+        journal.append("aaaaaaaaaaaa", "apply", "app", "failed")
+    finally:
+        journal.close()
+    read = read_journal(sd)  # the torn bytes are gone, the new line is whole
+    assert read.warnings == [] and [(r["seq"], r["event"]) for r in read.records] == [
+        (1, "started"), (2, "staging"), (3, "failed")]
+    assert read_journal(StateDir(tmp_path / "absent")).records == []
+
+
+# --- open transactions --------------------------------------------------------------
+
+A, B = "aaaaaaaaaaaa", "bbbbbbbbbbbb"
+
+
+def steps(tx: str, server: str, *events: str, op: str = "apply") -> list[dict[str, Any]]:
+    return [rec(0, event, tx=tx, server=server, op=op) for event in events]
+
+
+@pytest.mark.parametrize("records, expected", [
+    ([], {}),
+    (steps(A, "app", "started", "staging", "tested"), {"app": OpenTransaction(A, "app", "apply", "tested")}),
+    (steps(A, "app", "started", "swapping", "committed"), {}),
+    (steps(A, "app", "started", "failed"), {}),
+    (steps(A, "app", "started", "swapped", "rolling_back", "rolled_back"), {}),
+    (steps(A, "app", "started", "swapped") + steps(A, "app", "recovered", op="recover"), {}),
+    (steps(A, "app", "started", "swapped", op="rollback"), {"app": OpenTransaction(A, "app", "rollback", "swapped")}),
+    # a newer transaction of the same server is the open one; a terminal line of another tx closes nothing
+    (steps(A, "app", "started") + steps(B, "app", "started", "staging") + steps(A, "app", "recovered", op="recover"),
+     {"app": OpenTransaction(B, "app", "apply", "staging")}),
+    (steps(A, "app", "started") + steps(B, "py", "started", "committed") + steps(A, "app", "staging"),
+     {"app": OpenTransaction(A, "app", "apply", "staging")}),
+    # gc's lines (no server, or op gc) open nothing
+    ([rec(0, "started", tx=B, server=None, op="gc"), rec(0, "archived", tx=B, server="app", op="gc")], {}),
+], ids=["empty", "open", "committed", "failed", "rolled-back", "recovered", "rollback-open", "newer-tx",
+        "other-server", "gc"])
+def test_open_transactions(records: list[dict[str, Any]], expected: dict[str, OpenTransaction]) -> None:
+    assert open_transactions(records) == expected
