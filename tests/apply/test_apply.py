@@ -11,7 +11,8 @@ import sys
 
 import pytest
 
-from mcpstate.state.journal import JOURNAL_FILE, open_transactions, read_journal
+from mcpstate.state.journal import open_transactions, read_journal
+from mcpstate.state.layout import StateDir
 from testing.catalogue import NPM_TAMPERED, NPM_VERSIONS
 from testing.pytest_plugin import Project
 from tests.applyhelp import assert_invariant, journal_events, lockfile, probe_entry, read_json
@@ -243,7 +244,7 @@ def test_sigkill_at_every_journal_event_recovers(project: Project) -> None:
         project.run("plan", "--detailed-exitcode", check=0)
         doc = read_json(target)
         assert doc["mcpServers"]["zeta"] == OTHER_KEYS["mcpServers"]["zeta"] and doc["theme"] == "dark"
-        assert open_transactions(read_journal(state_dir).records) == {}
+        assert open_transactions(read_journal(StateDir(state_dir)).records) == {}
 
 
 def _apply_killed_at(project: Project, event: str) -> str:
@@ -253,7 +254,7 @@ def _apply_killed_at(project: Project, event: str) -> str:
                            "--auto-approve"], env=env, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL)
     assert proc.returncode == -signal.SIGKILL, (event, proc.stdout, proc.stderr)
-    last = read_journal(project.path / ".mcpstate").records[-1]
+    last = read_journal(StateDir(project.path / ".mcpstate")).records[-1]
     assert (last["server"], last["op"], last["event"]) == ("app", "apply", event)
     return str(last["tx"])
 
@@ -264,18 +265,18 @@ def _assert_recovery_restores(project: Project, event: str, killed_tx: str, comm
     journal must say `recovered` for the killed transaction and start nothing new, and
     the target must be the committed revision's bytes again."""
     state_dir, target = project.path / ".mcpstate", project.path / ".mcp.json"
-    (open_tx,) = open_transactions(read_journal(state_dir).records).values()
+    (open_tx,) = open_transactions(read_journal(StateDir(state_dir)).records).values()
     assert (open_tx.tx, open_tx.server, open_tx.last_event) == (killed_tx, "app", event)
     swapped_in = event in ("swapped", "checked")  # the new entry is in the file: recovery must undo it
     assert (target.read_bytes() != committed_bytes) == swapped_in, event
-    journal_before = (state_dir / JOURNAL_FILE).read_bytes()
+    journal_before = StateDir(state_dir).journal.read_bytes()
     plan = project.run("plan", check=True)
     assert "recover" in plan.stdout, (event, plan.stdout)
-    assert (state_dir / JOURNAL_FILE).read_bytes() == journal_before  # plan only reads
-    seq = read_journal(state_dir).records[-1]["seq"]
+    assert StateDir(state_dir).journal.read_bytes() == journal_before  # plan only reads
+    seq = read_journal(StateDir(state_dir)).records[-1]["seq"]
     project.write_lockfile(committed_lockfile)
     project.run("apply", "--auto-approve", check=True)
-    new = [r for r in read_journal(state_dir).records if r["seq"] > seq]
+    new = [r for r in read_journal(StateDir(state_dir)).records if r["seq"] > seq]
     assert [(r["tx"], r["op"], r["server"], r["event"]) for r in new] == [
         (killed_tx, "recover", "app", "recovered")], (event, new)  # and no new transaction
     assert new[0]["detail"]["interrupted_at"] == event
@@ -286,9 +287,9 @@ def _assert_nothing_to_recover(project: Project, killed_tx: str) -> None:
     """Killed after `committed` was durable: the transaction is closed and the new
     revision is the committed one; apply finds nothing to recover and nothing to do."""
     state_dir = project.path / ".mcpstate"
-    assert open_transactions(read_journal(state_dir).records) == {}
+    assert open_transactions(read_journal(StateDir(state_dir)).records) == {}
     assert read_json(state_dir / "state.json")["servers"]["app"]["tx"] == killed_tx
     project.run("plan", "--detailed-exitcode", check=0)
-    journal_before = (state_dir / JOURNAL_FILE).read_bytes()
+    journal_before = StateDir(state_dir).journal.read_bytes()
     project.run("apply", "--auto-approve", check=True)
-    assert (state_dir / JOURNAL_FILE).read_bytes() == journal_before
+    assert StateDir(state_dir).journal.read_bytes() == journal_before

@@ -10,11 +10,14 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from mcpstate.errors import StateError
 from mcpstate.state.journal import read_journal
 from mcpstate.state.layout import StateDir
 
 SERVER = Path(__file__).resolve().parents[2] / "testing" / "servers" / "fixture_server.py"
+pytestmark = pytest.mark.slow  # a real apply in a subprocess, interrupted
 
 
 def lockfile() -> str:
