@@ -140,6 +140,15 @@ class AppliedServer(NamedTuple):
     applied_at: str | None = None
     previous: Mapping[str, Any] | None = None
     tx: str | None = None  # the transaction that committed this revision
+    closure: str | None = None  # the digest of the lock folder's closure files
+
+
+class JournalMark(NamedTuple):
+    """Where finding open transactions may start reading the journal (DESIGN §9): no
+    transaction that began before it was still open when the state was last committed."""
+
+    offset: int = 0
+    seq: int = 0  # the seq of the line at `offset`; 0: read from the start
 
 
 class State(NamedTuple):
@@ -147,6 +156,7 @@ class State(NamedTuple):
     serial: int = 0
     servers: Mapping[str, AppliedServer] = EMPTY
     targets: Mapping[str, str] = EMPTY  # path -> client, ever written
+    journal: JournalMark = JournalMark()
 
 
 class TargetFile(NamedTuple):

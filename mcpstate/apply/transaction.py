@@ -203,7 +203,8 @@ def _commit(job: Job, env: Env, state: State, written: Mapping[str, str]) -> Sta
     else:
         revision = (job.applied.revision if job.applied else 0) + 1
         servers[job.server] = _applied(job, revision, written)
-    new = save_state(env.state_dir, state._replace(servers=servers, targets=targets))
+    mark = env.journal.mark(committing=job.tx)  # plan then reads the journal from here on
+    new = save_state(env.state_dir, state._replace(servers=servers, targets=targets, journal=mark))
     job.revision = revision
     record = server_to_json(servers[job.server]) if job.server in servers else None
     _log(env, job, "committed", detail={"revision": revision, "description": job.description,

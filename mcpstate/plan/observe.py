@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mcpstate.state.journal import open_transactions, read_journal
+from mcpstate.state.journal import open_transactions, read_journal_since
 from mcpstate.model import Lockfile, Observed, Target
 from mcpstate.state.file import load_state
 from mcpstate.state.layout import StateDir
@@ -17,7 +17,7 @@ from mcpstate.targets import observe_target
 def observe(project_dir: Path, lockfile: Lockfile, state_dir: StateDir) -> tuple[Observed, list[str]]:
     """What is there now, and warnings met on the way (a torn journal line, say)."""
     state = load_state(state_dir)
-    journal = read_journal(state_dir)
+    journal = read_journal_since(state_dir, state.journal)
     targets = list(lockfile.targets)
     named = {t.path for t in targets}
     targets += [Target(client, path) for path, client in state.targets.items() if path not in named]

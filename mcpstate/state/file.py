@@ -11,10 +11,11 @@ from typing import Any
 from mcpstate import __version__
 from mcpstate.errors import StateError
 from mcpstate.fsutil import atomic_write, read_optional
-from mcpstate.model import CLIENTS, AppliedServer, State
+from mcpstate.model import CLIENTS, AppliedServer, JournalMark, State
 from mcpstate.state.layout import StateDir
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READS = (1, 2)  # format 1: no closures, no journal mark; upgraded on the next write
 
 
 def load_state(state_dir: StateDir) -> State:
@@ -35,7 +36,7 @@ def parse_state(raw: bytes, path: Path) -> State:
     if isinstance(version, int) and version > FORMAT_VERSION:
         raise StateError(f"{path}: written by a newer mcpstate (state format {version}, this one "
                          f"reads {FORMAT_VERSION}); upgrade mcpstate")
-    if version != FORMAT_VERSION:
+    if version not in READS or isinstance(version, bool):
         raise StateError(f"{path}: format_version: expected {FORMAT_VERSION}, got {version!r}")
     try:
         return _build(doc)
@@ -67,14 +68,24 @@ def _build(doc: dict[str, Any]) -> State:
     targets = doc.get("targets", {})
     if not isinstance(targets, dict) or not all(c in CLIENTS for c in targets.values()):
         raise ValueError(f"targets must map target paths to clients ({', '.join(CLIENTS)})")
-    return State(lineage=str(doc["lineage"]), serial=serial, servers=servers, targets=targets)
+    return State(lineage=str(doc["lineage"]), serial=serial, servers=servers, targets=targets,
+                 journal=_mark(doc.get("journal")))
+
+
+def _mark(raw: object) -> JournalMark:
+    if raw is None:
+        return JournalMark()
+    offset, seq = (raw.get("offset"), raw.get("seq")) if isinstance(raw, dict) else (None, None)
+    if not all(isinstance(v, int) and not isinstance(v, bool) and v >= 0 for v in (offset, seq)):
+        raise ValueError(f"journal must be {{'offset': n, 'seq': n}} of whole numbers, got {raw!r}")
+    return JournalMark(int(offset), int(seq))  # type: ignore[arg-type]
 
 
 def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
     entries = raw["entries"]
     if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
         raise ValueError(f"servers.{name}.entries must map target paths to hashes")
-    for key in ("package", "version", "integrity", "store_path", "tx"):
+    for key in ("package", "version", "integrity", "store_path", "tx", "closure"):
         if not isinstance(raw.get(key), (str, type(None))):
             raise ValueError(f"servers.{name}.{key} must be text or null, got {raw[key]!r}")
     if not isinstance(raw.get("config", {}), dict) or not isinstance(raw.get("tools", []), list):
@@ -84,13 +95,15 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
         package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),
         store_path=raw.get("store_path"), entries=entries, config=dict(raw.get("config", {})),
         protected=bool(raw.get("protected", False)), tools=tuple(raw.get("tools", ())),
-        applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"))
+        applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"),
+        closure=raw.get("closure"))
 
 
 def server_to_json(server: AppliedServer) -> dict[str, Any]:
     return {
         "revision": server.revision, "source": server.source, "package": server.package,
-        "version": server.version, "integrity": server.integrity, "store_path": server.store_path,
+        "version": server.version, "integrity": server.integrity, "closure": server.closure,
+        "store_path": server.store_path,
         "entries": dict(server.entries), "config": dict(server.config),
         "protected": server.protected, "tools": list(server.tools),
         "applied_at": server.applied_at, "previous": server.previous, "tx": server.tx,
@@ -101,6 +114,7 @@ def state_to_json(state: State) -> dict[str, Any]:
     return {
         "format_version": FORMAT_VERSION, "mcpstate_version": __version__,
         "lineage": state.lineage, "serial": state.serial, "targets": dict(state.targets),
+        "journal": {"offset": state.journal.offset, "seq": state.journal.seq},
         "servers": {name: server_to_json(s) for name, s in state.servers.items()},
     }
 

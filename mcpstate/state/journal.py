@@ -14,7 +14,7 @@ from typing import Any
 
 from mcpstate.errors import StateError
 from mcpstate.fsutil import read_optional
-from mcpstate.model import OpenTransaction
+from mcpstate.model import JournalMark, OpenTransaction
 from mcpstate.stamps import now_iso
 from mcpstate.state.layout import TX_ID, StateDir
 
@@ -23,10 +23,12 @@ _CRC_KEY = ',"crc":'
 
 
 class JournalRead:
-    """The records read, and warnings (a torn last line) met on the way."""
+    """The records read, the byte offset of each one's line, and warnings (a torn last
+    line) met on the way."""
 
     def __init__(self) -> None:
         self.records: list[dict[str, Any]] = []
+        self.offsets: list[int] = []
         self.warnings: list[str] = []
 
 
@@ -72,16 +74,41 @@ def read_journal(state_dir: StateDir) -> JournalRead:
     return JournalRead() if data is None else parse_journal(data, state_dir.journal)
 
 
-def parse_journal(data: bytes, path: Path) -> JournalRead:
+def read_journal_since(state_dir: StateDir, mark: JournalMark) -> JournalRead:
+    """The journal from `mark` on: what finding open transactions needs, without reading
+    the whole history. A mark that no longer points at its line (gc archived the lines
+    before it) falls back to reading everything."""
+    if mark.seq == 0:
+        return read_journal(state_dir)
+    try:
+        with open(state_dir.journal, "rb") as f:
+            f.seek(mark.offset)
+            data = f.read()
+    except FileNotFoundError:
+        return JournalRead()
+    except OSError as e:
+        raise StateError(f"{state_dir.journal}: cannot read: {e.strerror}") from None
+    first = decode_line(data[: data.find(b"\n")].decode("utf-8", "replace")) if b"\n" in data else None
+    if first is None or first["seq"] != mark.seq:
+        return read_journal(state_dir)
+    return parse_journal(data, state_dir.journal, base=mark.offset)
+
+
+def parse_journal(data: bytes, path: Path, base: int = 0) -> JournalRead:
+    """Each line's record and offset; `base` is where `data` starts in the file (its line
+    numbers in messages then count from there)."""
     result = JournalRead()
-    lines = data.decode("utf-8", errors="replace").split("\n")
+    lines = data.split(b"\n")
     torn_tail = not data.endswith(b"\n")
-    for number, line in enumerate(lines, start=1):
-        if not line:
+    offset = base
+    for number, raw in enumerate(lines, start=1):
+        at, offset = offset, offset + len(raw) + 1
+        if not raw:
             continue
-        record = decode_line(line)
+        record = decode_line(raw.decode("utf-8", errors="replace"))
         if record is not None:
             result.records.append(record)
+            result.offsets.append(at)
         elif torn_tail and number == len(lines):
             result.warnings.append(f"{path}:{number}: ignoring a torn last line (an interrupted write)")
         else:
@@ -124,11 +151,14 @@ def read_journal_all(state_dir: StateDir) -> JournalRead:
 class Journal:
     """Appends records; each is on disk before `append` returns."""
 
-    def __init__(self, state_dir: StateDir, who: str, start_seq: int) -> None:
+    def __init__(self, state_dir: StateDir, who: str, start_seq: int,
+                 open_starts: dict[str, JournalMark] | None = None) -> None:
         self.path = state_dir.journal
         self.who = who
         self.seq = start_seq
         self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+        self.offset = os.fstat(self._fd).st_size
+        self.open_starts = dict(open_starts or {})  # tx -> where its first line is
         import threading  # only writers need it, not plan
 
         self._lock = threading.Lock()  # stage and test run on threads
@@ -139,10 +169,23 @@ class Journal:
             self.seq += 1
             record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
                       "event": event, "from": from_, "to": to, "detail": detail, "who": self.who}
-            os.write(self._fd, encode_record(record))
+            line = encode_record(record)
+            if event in TERMINAL:
+                self.open_starts.pop(tx, None)
+            else:
+                self.open_starts.setdefault(tx, JournalMark(self.offset, self.seq))
+            os.write(self._fd, line)
             os.fsync(self._fd)
+            self.offset += len(line)
         _maybe_crash_for_tests(event)
         return record
+
+    def mark(self, committing: str) -> JournalMark:
+        """Where a reader must start to see every transaction still open once `committing`
+        is in the state: the first line of the oldest other open one, else the next line."""
+        with self._lock:
+            others = [m for tx, m in self.open_starts.items() if tx != committing]
+            return min(others) if others else JournalMark(self.offset, self.seq + 1)
 
     def close(self) -> None:
         os.close(self._fd)
@@ -153,7 +196,18 @@ def open_journal(state_dir: StateDir, who: str) -> Journal:
     read = read_journal(state_dir)
     _repair_tail(state_dir.journal, torn=bool(read.warnings))
     last = read.records[-1]["seq"] if read.records else 0
-    return Journal(state_dir, who, int(last))
+    return Journal(state_dir, who, int(last), _open_starts(read))
+
+
+def _open_starts(read: JournalRead) -> dict[str, JournalMark]:
+    """Where each transaction that never reached a terminal event began."""
+    starts: dict[str, JournalMark] = {}
+    for record, offset in zip(read.records, read.offsets):
+        if record["event"] in TERMINAL:
+            starts.pop(record["tx"], None)
+        else:
+            starts.setdefault(record["tx"], JournalMark(offset, record["seq"]))
+    return starts
 
 
 def _repair_tail(path: Path, torn: bool) -> None:

@@ -172,3 +172,17 @@ def test_a_version_change_says_which_way_it_went(source: str, old: str, new: str
     lockfile = Lockfile("l", "", (TARGET,), {"app": spec})
     [job] = jobs_for(Plan((change,), (), 0), lockfile, State())
     assert job.description == f"{word}: {old} -> {new}"
+
+
+def test_a_commit_records_where_plan_starts_reading_the_journal(project: Path) -> None:
+    from mcpstate.plan.observe import observe
+    from mcpstate.model import Lockfile
+
+    job, state, state_dir = run_one(project, Probe())
+    saved = load_state(state_dir)
+    assert saved.journal.seq == read_journal(state_dir).records[-1]["seq"]  # the 'committed' line
+    journal = open_journal(state_dir, who())
+    journal.append("0123456789ab", "apply", "app", "started")  # a later apply dies here
+    journal.close()
+    observed, _ = observe(project, Lockfile("l", "", (TARGET,), {}), state_dir)
+    assert list(observed.open_transactions) == ["app"]

@@ -148,3 +148,62 @@ def steps(tx: str, server: str, *events: str, op: str = "apply") -> list[dict[st
         "other-server", "gc"])
 def test_open_transactions(records: list[dict[str, Any]], expected: dict[str, OpenTransaction]) -> None:
     assert open_transactions(records) == expected
+
+
+# --- the journal mark: finding open transactions reads only the tail ------------------
+
+def test_the_mark_keeps_every_transaction_still_open_in_view(tmp_path: Path) -> None:
+    from mcpstate.state.journal import read_journal_since
+
+    sd = StateDir(tmp_path)
+    journal = open_journal(sd, "me@host")
+    try:
+        for i in range(50):  # history that the mark lets readers skip
+            journal.append(f"{i:012x}", "apply", "old", "started")
+            journal.append(f"{i:012x}", "apply", "old", "committed")
+        journal.append(A, "apply", "a", "started")
+        journal.append(B, "apply", "b", "started")  # b is staged in parallel with a
+        journal.append(A, "apply", "a", "swapped")
+        mark = journal.mark(committing=A)  # a's state is written now; b is still open
+        journal.append(A, "apply", "a", "committed")
+    finally:
+        journal.close()
+    assert mark.seq == 102  # b's first line, not a's commit, nor the end
+    tail = read_journal_since(sd, mark)
+    assert tail.records[0]["seq"] == 102 and len(tail.records) == 3
+    assert set(open_transactions(tail.records)) == {"b"}
+    assert set(open_transactions(read_journal(sd).records)) == {"b"}  # the same answer as a full read
+
+
+def test_with_nothing_else_open_the_mark_is_the_next_line(tmp_path: Path) -> None:
+    from mcpstate.state.journal import read_journal_since
+
+    sd = StateDir(tmp_path)
+    journal = open_journal(sd, "me@host")
+    journal.append(A, "apply", "a", "started")
+    mark = journal.mark(committing=A)
+    journal.append(A, "apply", "a", "committed")
+    journal.close()
+    first_line = sd.journal.read_bytes().split(b"\n")[0] + b"\n"
+    assert (mark.offset, mark.seq) == (len(first_line), 2)
+    assert [r["seq"] for r in read_journal_since(sd, mark).records] == [2]
+
+
+def test_a_mark_that_no_longer_points_at_its_line_reads_everything(tmp_path: Path) -> None:
+    from mcpstate.model import JournalMark
+    from mcpstate.state.journal import read_journal_since
+
+    sd = StateDir(tmp_path)
+    sd.journal.write_bytes(lines(rec(1, "started"), rec(2, "staging", tx=B, server="b")))
+    stale = JournalMark(offset=5, seq=2)  # gc archived the lines before it: offsets moved
+    assert [r["seq"] for r in read_journal_since(sd, stale).records] == [1, 2]
+    assert [r["seq"] for r in read_journal_since(sd, JournalMark()).records] == [1, 2]
+
+
+def test_open_journal_remembers_where_open_transactions_began(tmp_path: Path) -> None:
+    sd = StateDir(tmp_path)
+    first = lines(rec(1, "committed", tx=B))
+    sd.journal.write_bytes(first + lines(rec(2, "started"), rec(3, "staging")))
+    journal = open_journal(sd, "me@host")
+    journal.close()
+    assert journal.mark(committing=B).offset == len(first) and journal.mark(committing=B).seq == 2

@@ -29,7 +29,7 @@ def good_state() -> dict[str, object]:
 BROKEN_STATE = [
     ("{not json", "line 1 column 2"),
     ("[]", "expected a JSON object"),
-    (json.dumps({**good_state(), "format_version": 2}), "newer mcpstate"),
+    (json.dumps({**good_state(), "format_version": 3}), "newer mcpstate"),
     (json.dumps({**good_state(), "format_version": "1"}), "format_version"),
     (json.dumps({k: v for k, v in good_state().items() if k != "serial"}), "missing key 'serial'"),
     (json.dumps({**good_state(), "serial": -1}), "serial"),
