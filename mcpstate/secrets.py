@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from functools import lru_cache
 from typing import NamedTuple
 
 from mcpstate.envrefs import REFERENCE
@@ -32,6 +33,7 @@ QUALIFIERS = frozenset({"MAX", "MIN", "NUM", "PUBLIC", "SORT", "PARTITION", "PRI
 QUERY_WORDS = frozenset({"SIG", "SIGNATURE", "PWD"})  # names that only a URL query uses so
 AUTH_SCHEME = re.compile(r"(?:Bearer|Basic|Token|Digest)\s+", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
+_ALNUM = re.compile(r"[A-Za-z0-9]")
 _PATH_LIKE = re.compile(r"(?:/|\./|\.\./|~/|[A-Za-z]:\\)")
 _FLAG = re.compile(r"--?([A-Za-z][A-Za-z0-9_.-]*)(?:=(.*))?\Z", re.DOTALL)
 _USERINFO = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#@:]*:(?P<pw>[^\s/?#]*)@")
@@ -39,22 +41,25 @@ _QUERY = re.compile(r"[?&](?P<name>[^=&#\s]+)=(?P<value>[^&#\s]*)")
 _HEADER_LINE = re.compile(r"\s*(?P<name>[A-Za-z0-9-]+)\s*:\s*(?P<value>.*?)\s*\Z", re.DOTALL)
 # not inside a word: task-sk-..., but after a reference's `:-` default marker
 _EDGE_L, _EDGE_R = r"(?<![A-Za-z0-9_])(?<![A-Za-z0-9_]-)", r"(?![A-Za-z0-9_-])"
-# (pattern, the variable it suggests, or None: named after the server)
-TOKEN_FORMATS: tuple[tuple[re.Pattern[str], str | None], ...] = tuple(
-    (re.compile(_EDGE_L + pattern + _EDGE_R), name) for pattern, name in (
-        (r"gh[pousr]_[A-Za-z0-9]{30,}", "GITHUB_TOKEN"),
-        (r"github_pat_[A-Za-z0-9_]{20,}", "GITHUB_TOKEN"),
-        (r"glpat-[A-Za-z0-9_-]{20,}", "GITLAB_TOKEN"),
-        (r"sk-ant-[A-Za-z0-9_-]{20,}", "ANTHROPIC_API_KEY"),
-        (r"sk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}", "OPENAI_API_KEY"),
-        (r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}", "STRIPE_SECRET_KEY"),
-        (r"xox[abprs]-[A-Za-z0-9-]{10,}", "SLACK_TOKEN"),
-        (r"(?:AKIA|ASIA)[A-Z0-9]{16}", "AWS_ACCESS_KEY_ID"),
-        (r"AIza[A-Za-z0-9_-]{35}", "GOOGLE_API_KEY"),
-        (r"npm_[A-Za-z0-9]{36}", "NPM_TOKEN"),
-        (r"pypi-AgE[A-Za-z0-9_-]{50,}", "PYPI_TOKEN"),
-        (r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", None),
-    ))
+# (pattern, the variable it suggests, or None: named after the server); the first that
+# matches at a place wins (sk-ant- before sk-)
+TOKEN_FORMATS: tuple[tuple[str, str | None], ...] = (
+    (r"gh[pousr]_[A-Za-z0-9]{30,}", "GITHUB_TOKEN"),
+    (r"github_pat_[A-Za-z0-9_]{20,}", "GITHUB_TOKEN"),
+    (r"glpat-[A-Za-z0-9_-]{20,}", "GITLAB_TOKEN"),
+    (r"sk-ant-[A-Za-z0-9_-]{20,}", "ANTHROPIC_API_KEY"),
+    (r"sk-(?=[A-Za-z0-9_-]*[0-9])[A-Za-z0-9_-]{20,}", "OPENAI_API_KEY"),
+    (r"[sr]k_(?:live|test)_[A-Za-z0-9]{10,}", "STRIPE_SECRET_KEY"),
+    (r"xox[abprs]-[A-Za-z0-9-]{10,}", "SLACK_TOKEN"),
+    (r"(?:AKIA|ASIA)[A-Z0-9]{16}", "AWS_ACCESS_KEY_ID"),
+    (r"AIza[A-Za-z0-9_-]{35}", "GOOGLE_API_KEY"),
+    (r"npm_[A-Za-z0-9]{36}", "NPM_TOKEN"),
+    (r"pypi-AgE[A-Za-z0-9_-]{50,}", "PYPI_TOKEN"),
+    (r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}", None),
+)
+# one pass over a value for every format: validate scans every value of the lockfile
+_TOKENS = re.compile(_EDGE_L + "(?:" + "|".join(f"(?P<t{i}>{p})" for i, (p, _) in enumerate(TOKEN_FORMATS))
+                     + ")" + _EDGE_R)
 
 
 class Finding(NamedTuple):
@@ -74,6 +79,7 @@ def words(name: str) -> list[str]:
     return [w.upper() for w in _WORD_SPLIT.split(name) if w]
 
 
+@lru_cache(maxsize=1024)
 def looks_secret(key: str) -> bool:
     """Whether a key, flag or parameter name says its value is a secret: one of its
     words is (`API_TOKEN`, `apiKey`, `X-Auth-Token`), not `KEYBOARD_LAYOUT`, `MONKEY`,
@@ -106,6 +112,8 @@ def variable(finding: Finding, server: str) -> str:
 
 def scan_value(value: str, key: str | None = None, key_prefix: bool = True) -> list[Finding]:
     """The literal secrets of one value (an env or header value under `key`, a url)."""
+    if _only_a_reference(value):
+        return []
     found: list[Finding] = []
     if key is not None and looks_secret(key):
         hint = "TOKEN" if key.lower() in ("authorization", "proxy-authorization") else env_name(key)
@@ -117,6 +125,8 @@ def scan_args(args: Sequence[str]) -> list[tuple[int, Finding]]:
     """The literal secrets of a command line, each with the index of its argument."""
     found: list[tuple[int, Finding]] = []
     for i, arg in enumerate(args):
+        if _only_a_reference(arg):
+            continue
         own = _flag_value(arg)
         if own is None and i:
             own = _after_flag(args[i - 1], arg)
@@ -124,9 +134,15 @@ def scan_args(args: Sequence[str]) -> list[tuple[int, Finding]]:
     return found
 
 
+def _only_a_reference(value: str) -> bool:
+    """`${VAR}`: the common case, settled before any rule runs."""
+    whole = REFERENCE.fullmatch(value) if value.startswith("${") else None
+    return whole is not None and not whole.group(2)
+
+
 def _flag_value(arg: str) -> list[Finding] | None:
     """`--token=VALUE`: the value's findings; None when the arg is no such flag."""
-    flag = _FLAG.match(arg)
+    flag = _FLAG.match(arg) if arg.startswith("-") else None
     if flag is None or flag.group(2) is None or not looks_secret(flag.group(1)):
         return None
     start = flag.start(2) + _scheme_end(flag.group(2))
@@ -135,7 +151,7 @@ def _flag_value(arg: str) -> list[Finding] | None:
 
 def _after_flag(previous: str, arg: str) -> list[Finding] | None:
     """The argument after `--token`: a secret, unless it is another flag."""
-    flag = _FLAG.match(previous)
+    flag = _FLAG.match(previous) if previous.startswith("-") else None
     if flag is None or flag.group(2) is not None or not looks_secret(flag.group(1)) or arg.startswith("-"):
         return None
     return _whole(arg, _scheme_end(arg), env_name(flag.group(1)), f"the value after --{flag.group(1)}")
@@ -155,8 +171,8 @@ def _whole(value: str, start: int, hint: str, why: str, prefix: bool = True) -> 
 
 
 def _literal(part: str, start: int, hint: str, why: str, prefix: bool = True) -> list[Finding]:
-    refs = list(REFERENCE.finditer(part))
-    if refs and not re.search(r"[A-Za-z0-9]", REFERENCE.sub("", part)):
+    refs = list(REFERENCE.finditer(part)) if "${" in part else []
+    if refs and not _ALNUM.search(REFERENCE.sub("", part)):
         return [Finding(start + r.start(), start + r.end(), r.group(1), why, False, True)
                 for r in refs if r.group(2)]  # an empty default leaks nothing
     return [Finding(start, start + len(part), hint, why, prefix)]
@@ -164,7 +180,7 @@ def _literal(part: str, start: int, hint: str, why: str, prefix: bool = True) ->
 
 def _by_shape(value: str) -> list[Finding]:
     """What the value's own shape gives away, wherever it stands."""
-    found = list(_header_line(value))
+    found = list(_header_line(value)) if ":" in value else []
     if "://" in value:
         found = _merge(found, [*_userinfo(value), *_query(value)])
     return _merge(found, list(_tokens(value)))
@@ -172,8 +188,8 @@ def _by_shape(value: str) -> list[Finding]:
 
 def _header_line(value: str) -> Iterator[Finding]:
     """`Authorization: Bearer xyz`, as `mcp-remote --header` takes it."""
-    line = _HEADER_LINE.match(value)
-    if line is None or "://" in value or not looks_secret(line.group("name")):
+    line = None if "://" in value else _HEADER_LINE.match(value)
+    if line is None or not looks_secret(line.group("name")):
         return
     start = line.start("value")
     start += _scheme_end(line.group("value"))
@@ -198,19 +214,20 @@ def _query(value: str) -> Iterator[Finding]:
 
 
 def _tokens(value: str) -> Iterator[Finding]:
-    refs = [(r.start(), r.end(), r.group(1)) for r in REFERENCE.finditer(value)]
-    for pattern, name in TOKEN_FORMATS:
-        for match in pattern.finditer(value):
-            inside = [r for r in refs if r[0] <= match.start() < r[1]]
-            if inside:  # in a reference's default: drop the default
-                yield Finding(inside[0][0], inside[0][1], inside[0][2], "a token in a default", False, True)
-            else:
-                yield Finding(match.start(), match.end(), name or "JWT", "a well-known token format",
-                              name is None)
+    refs = [(r.start(), r.end(), r.group(1)) for r in REFERENCE.finditer(value)] if "${" in value else []
+    for match in _TOKENS.finditer(value):
+        inside = [r for r in refs if r[0] <= match.start() < r[1]]
+        if inside:  # in a reference's default: drop the default
+            yield Finding(inside[0][0], inside[0][1], inside[0][2], "a token in a default", False, True)
+        else:
+            name = TOKEN_FORMATS[int(str(match.lastgroup)[1:])][1]
+            yield Finding(match.start(), match.end(), name or "JWT", "a well-known token format", name is None)
 
 
 def _merge(first: list[Finding], more: list[Finding]) -> list[Finding]:
     """`first`, then those of `more` that overlap nothing already found; in order."""
+    if not more:  # the common case, on every ordinary value
+        return first
     kept = list(first)
     for f in more:
         if not any(f.start < k.end and k.start < f.end for k in kept):

@@ -120,28 +120,29 @@ def check_secrets(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[
     for field, key_prefix in (("env", False), ("headers", True)):
         values = server.get(field)
         for key, value in (values.items() if isinstance(values, Mapping) else ()):
-            if isinstance(value, str):
-                yield from _refuse(name, (*path, field, key), value, scan_value(value, str(key), key_prefix))
+            found = scan_value(value, str(key), key_prefix) if isinstance(value, str) else None
+            if found:
+                yield _refusal(name, (*path, field, key), value, found)
     args = server.get("args")
     if isinstance(args, list) and all(isinstance(a, str) for a in args):
-        found = scan_args(args)
-        for i, arg in enumerate(args):
-            yield from _refuse(name, (*path, "args", i), arg, [f for j, f in found if j == i])
-    if isinstance(server.get("url"), str):
-        yield from _refuse(name, (*path, "url"), server["url"], scan_value(server["url"]))
+        by_arg: dict[int, list[Finding]] = {}
+        for i, finding in scan_args(args):
+            by_arg.setdefault(i, []).append(finding)
+        for i, found in by_arg.items():
+            yield _refusal(name, (*path, "args", i), args[i], found)
+    url = server.get("url")
+    if isinstance(url, str) and (found := scan_value(url)):
+        yield _refusal(name, (*path, "url"), url, found)
 
 
-def _refuse(server: str, path: tuple[Any, ...], value: str, findings: list[Finding]) -> Iterator[Problem]:
+def _refusal(server: str, path: tuple[Any, ...], value: str, findings: list[Finding]) -> Problem:
     """One problem per value, with the value as it should be written (no secret in it)."""
-    if not findings:
-        return
     fixed = rewrite(value, findings, lambda f, _literal: f"${{{variable(f, server)}}}")
     literal = [f.why for f in findings if not f.default]
-    if literal:
-        yield path, (f"looks like a secret written in the lockfile ({', '.join(literal)}); reference it "
-                     f"from the environment instead, e.g. {fixed}")
-    else:
-        yield path, f"a secret's reference must not carry a literal default: write {fixed}"
+    if not literal:
+        return path, f"a secret's reference must not carry a literal default: write {fixed}"
+    return path, (f"looks like a secret written in the lockfile ({', '.join(literal)}); reference it "
+                  f"from the environment instead, e.g. {fixed}")
 
 
 def _check_targets(targets: Any) -> Iterator[Problem]:
