@@ -11,6 +11,7 @@ from pathlib import Path
 
 from mcpstate import __version__
 from mcpstate.errors import McpStateError
+from mcpstate.redact import redact
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -29,7 +30,7 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
     try:
         yield outcome
     except McpStateError as e:
-        for line in str(e).splitlines() or [type(e).__name__]:
+        for line in redact(str(e)).splitlines() or [type(e).__name__]:
             sys.stderr.write(f"error: {line}\n")
         outcome.code = EXIT_ERROR
     except KeyboardInterrupt:
@@ -53,7 +54,7 @@ def _write_log(state_dir: Path | None, argv: list[str]) -> Path:
     from mcpstate.stamps import now_iso
 
     stamp = now_iso()
-    text = f"--- {stamp} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n"
+    text = redact(f"--- {stamp} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n")
     for folder in (state_dir, Path(tempfile.gettempdir())):
         if folder is None:
             continue

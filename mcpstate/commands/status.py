@@ -39,7 +39,9 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     else:
         text = "\n".join(status_text(rows)) + "\n" if rows else "No managed servers yet.\n"
     if args.output:
-        atomic_write(ctx.path(args.output), text.encode())
+        from mcpstate.redact import redact
+
+        atomic_write(ctx.path(args.output), redact(text).encode())
     else:
         ctx.out.write(text)
     if args.format == "prometheus":

@@ -15,6 +15,7 @@ from typing import Any
 from mcpstate.errors import StateError
 from mcpstate.fsutil import read_optional
 from mcpstate.model import OpenTransaction
+from mcpstate.redact import redact_data
 from mcpstate.stamps import now_iso
 from mcpstate.state.layout import StateDir
 
@@ -137,7 +138,7 @@ class Journal:
         with self._lock:
             self.seq += 1
             record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
-                      "event": event, "from": from_, "to": to, "detail": detail, "who": self.who}
+                      "event": event, "from": from_, "to": to, "detail": redact_data(detail), "who": self.who}
             os.write(self._fd, encode_record(record))
             os.fsync(self._fd)
         _maybe_crash_for_tests(event)
