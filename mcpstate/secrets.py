@@ -30,7 +30,7 @@ NAMING_TAILS = frozenset({"FILE", "PATH", "DIR", "URL", "URI", "ENDPOINT", "HOST
 # a word before that makes it no secret: MAX_TOKENS, SORT_KEY, PUBLIC_KEY, --no-auth
 QUALIFIERS = frozenset({"MAX", "MIN", "NUM", "PUBLIC", "SORT", "PARTITION", "PRIMARY", "FOREIGN",
                         "CACHE", "ROUTING", "NO", "DISABLE", "ENABLE", "SKIP", "WITHOUT", "REQUIRE", "USE"})
-QUERY_WORDS = frozenset({"SIG", "SIGNATURE", "PWD"})  # names that only a URL query uses so
+QUERY_WORDS = frozenset({"SIG", "SIGNATURE", "PWD"})  # secret only as a URL's ?sig=, ?pwd=
 AUTH_SCHEME = re.compile(r"(?:Bearer|Basic|Token|Digest)\s+", re.IGNORECASE)
 _WORD_SPLIT = re.compile(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])")
 _ALNUM = re.compile(r"[A-Za-z0-9]")
