@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from mcpstate.errors import McpStateError
+from mcpstate.redact import remember
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 
@@ -17,10 +18,12 @@ class UnresolvedReference(McpStateError):
 
 def resolve(value: str, environ: Mapping[str, str], where: str) -> str:
     """The value with every reference replaced; a variable that is unset and has no
-    default is an error naming it."""
+    default is an error naming it. Each value taken from the environment is remembered
+    for redaction (a default is not: the lockfile shows it in clear anyway)."""
     def one(match: re.Match[str]) -> str:
         name, default = match.group(1), match.group(2)
         if name in environ:
+            remember(name, environ[name])
             return environ[name]
         if default is not None:
             return default

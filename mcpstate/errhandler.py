@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mcpstate import __version__
 from mcpstate.errors import McpStateError
+from mcpstate.redact import redact
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -34,7 +35,7 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
     try:
         yield outcome
     except McpStateError as e:
-        lines = str(e).splitlines() or [type(e).__name__]
+        lines = redact(str(e)).splitlines() or [type(e).__name__]
         for line in lines:
             sys.stderr.write(f"error: {line}\n")
         outcome.code = EXIT_ERROR
@@ -95,7 +96,7 @@ def _write_log(state_dir: Path | None, argv: list[str]) -> Path:
 
     from mcpstate.state.layout import StateDir
 
-    text = f"--- {now_iso()} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n"
+    text = redact(f"--- {now_iso()} mcpstate {__version__} argv={argv}\n{traceback.format_exc()}\n")
     if state_dir is not None:
         try:  # create() refuses a folder that is not a state dir: the log never lands there
             ours = StateDir(state_dir).create()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +18,10 @@ from typing import Any
 
 from mcpstate.importer.commandline import ParsedCommand, parse_command
 from mcpstate.errors import RegistryError, TargetError, UsageError
-from mcpstate.envrefs import REFERENCE
-from mcpstate.lockfile.rules import env_name, looks_secret
 from mcpstate.registry.versions import Catalog, latest, wanted
+from mcpstate.secrets import Finding, env_name, rewrite, scan_args, scan_value, variable
 
 MCP_SERVERS_CLIENTS = ("claude-code", "cursor", "claude-desktop")  # all `mcpServers` files
-_SCHEME = re.compile(r"^(Bearer|Basic|Token|token|bearer|basic)\s+")
 _KNOWN_KEYS = {"command", "args", "env", "type", "url", "headers"}
 
 
@@ -45,13 +43,22 @@ class Secrets:
     values: dict[str, str] = field(default_factory=dict)
     users: dict[str, list[str]] = field(default_factory=dict)
 
-    def reference(self, server: str, key: str, value: str) -> str:
-        var = env_name(key)
-        if self.values.get(var, value) != value:  # another server's different secret
-            var = env_name(f"{server}_{key}")
+    def reference(self, server: str, name: str, value: str) -> str:
+        """`${VAR}` for a secret; VAR is `name`, or named after the server too when
+        another server's different secret already took `name`."""
+        var, own, n = env_name(name), env_name(server), 1
+        base = var if var.startswith(own + "_") else f"{own}_{var}"
+        while self.values.get(var, value) != value:
+            n += 1
+            var = base if n == 2 else f"{base}_{n - 1}"
         self.values[var] = value
-        self.users.setdefault(var, []).append(server)
+        if server not in self.users.setdefault(var, []):
+            self.users[var].append(server)
         return f"${{{var}}}"
+
+    def rewrite(self, server: str, value: str, findings: Sequence[Finding]) -> str:
+        """`value` with each literal secret found in it replaced by a reference."""
+        return rewrite(value, findings, lambda f, literal: self.reference(server, variable(f, server), literal))
 
 
 def read_client_config(path: Path, client: str) -> dict[str, dict[str, Any]]:
@@ -101,7 +108,8 @@ def draft_server(name: str, original: str, entry: Mapping[str, Any], secrets: Se
 
 
 def _remote(name: str, entry: Mapping[str, Any], secrets: Secrets) -> dict[str, Any]:
-    fields: dict[str, Any] = {"source": "remote", "url": str(entry.get("url", ""))}
+    url = str(entry.get("url", ""))
+    fields: dict[str, Any] = {"source": "remote", "url": secrets.rewrite(name, url, scan_value(url))}
     if entry.get("type") == "sse":
         fields["transport"] = "sse"
     headers = _referenced(name, entry.get("headers"), secrets, headers=True)
@@ -115,27 +123,28 @@ def _local(name: str, parsed: ParsedCommand, entry: Mapping[str, Any], secrets: 
     else:
         fields["package"] = parsed.package
         fields.update({"bin": parsed.bin} if parsed.bin else {})
-    fields.update({"args": list(parsed.args)} if parsed.args else {})
+    fields.update({"args": _referenced_args(name, parsed.args, secrets)} if parsed.args else {})
     env = _referenced(name, entry.get("env"), secrets, headers=False)
     return {**fields, **({"env": env} if env else {})}
 
 
 def _referenced(server: str, values: Any, secrets: Secrets, headers: bool) -> dict[str, str]:
-    """`values` with every literal secret replaced by a `${VAR}` reference; a header's
-    variable is named after the server too (`Authorization` of github: GITHUB_TOKEN)."""
+    """`values` with every literal secret replaced by a `${VAR}` reference. An env
+    value's variable is its key (`API_KEY`); a header's is named after the server too
+    (`Authorization` of github: GITHUB_TOKEN)."""
     out = {}
     for key, value in (values or {}).items():
         value = str(value)
-        if looks_secret(key) and not REFERENCE.search(value):
-            scheme = _SCHEME.match(value)
-            prefix = scheme.group(0) if scheme else ""
-            var = "TOKEN" if key.lower() == "authorization" else key
-            value = prefix + secrets.reference(server, f"{server}_{var}" if headers else var,
-                                               value[len(prefix):])
-        elif looks_secret(key):  # a literal default would put the secret in the lockfile
-            value = REFERENCE.sub(lambda m: f"${{{m.group(1)}}}", value)
-        out[str(key)] = value
+        out[str(key)] = secrets.rewrite(server, value, scan_value(value, str(key), key_prefix=headers))
     return out
+
+
+def _referenced_args(server: str, args: Sequence[str], secrets: Secrets) -> list[str]:
+    """Only the secret part of an argument becomes a reference: `--token=${GITHUB_TOKEN}`."""
+    found: dict[int, list[Finding]] = {}
+    for i, finding in scan_args(args):
+        found.setdefault(i, []).append(finding)
+    return [secrets.rewrite(server, arg, found.get(i, [])) for i, arg in enumerate(args)]
 
 
 def resolve(draft: Draft, catalog: Catalog | RegistryError | None, now: datetime) -> Draft:

@@ -10,6 +10,7 @@ from typing import Any
 
 from mcpstate.envrefs import REFERENCE
 from mcpstate.model import DEFAULT_TARGET_PATHS
+from mcpstate.secrets import Finding, rewrite, scan_args, scan_value, variable
 
 Problem = tuple[tuple[Any, ...], str]
 
@@ -21,7 +22,6 @@ SEMVER = re.compile(
 PEP440 = re.compile(r"^(\d+!)?\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?(\+[a-z0-9]+(\.[a-z0-9]+)*)?$")
 NPM_NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9~][a-z0-9._~-]*$")
 PYPI_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
-SECRET_WORDS = ("TOKEN", "KEY", "SECRET", "PASSWORD", "CREDENTIAL")
 # fields a source may carry besides the common ones
 ALLOWED = {
     "npm": {"package", "version", "integrity", "bin", "args", "env", "allow_install_scripts", "update"},
@@ -76,7 +76,8 @@ def check_server(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[P
     for field in ("env", "headers"):
         values = server.get(field)
         if isinstance(values, Mapping):
-            yield from check_values((*path, field), values)
+            yield from check_references((*path, field), values)
+    yield from check_secrets(path, server)
 
 
 def _check_package(path: tuple[Any, ...], source: str, server: Mapping[str, Any]) -> Iterator[Problem]:
@@ -107,35 +108,42 @@ def is_exact_version(source: str, version: str) -> bool:
     return version == version.strip() and not any(c in version for c in "<>=!~*,/\\")
 
 
-def check_values(path: tuple[Any, ...], values: Mapping[str, str]) -> Iterator[Problem]:
-    """References must be well formed; secret-looking keys must hold a reference."""
+def check_references(path: tuple[Any, ...], values: Mapping[str, Any]) -> Iterator[Problem]:
+    """References must be well formed."""
     for key, value in values.items():
-        if not isinstance(value, str):
-            continue
-        rest = REFERENCE.sub("", value)
-        if "${" in rest:
+        if isinstance(value, str) and "${" in REFERENCE.sub("", value):
             yield (*path, key), f"malformed reference in {value!r} (write ${{VAR}} or ${{VAR:-default}})"
-        if looks_secret(key):
-            refs = REFERENCE.findall(value)
-            if not refs:
-                yield (*path, key), ("looks like a secret written in the lockfile; reference it from"
-                                     f" the environment instead, e.g. ${{{env_name(key)}}}")
-            elif any(default for _, default in refs):
-                yield (*path, key), "a secret's reference must not carry a literal default"
 
 
-def looks_secret(key: str) -> bool:
-    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", key)
-    for word in (w.upper() for w in words if w):
-        if word.startswith("AUTH") or word.rstrip("S") in SECRET_WORDS:
-            return True
-    return False
+def check_secrets(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[Problem]:
+    """Secrets are referenced, never written (DESIGN §11): in env, headers, args and url."""
+    name = str(path[-1])
+    for field, key_prefix in (("env", False), ("headers", True)):
+        values = server.get(field)
+        for key, value in (values.items() if isinstance(values, Mapping) else ()):
+            found = scan_value(value, str(key), key_prefix) if isinstance(value, str) else None
+            if found:
+                yield _refusal(name, (*path, field, key), value, found)
+    args = server.get("args")
+    if isinstance(args, list) and all(isinstance(a, str) for a in args):
+        by_arg: dict[int, list[Finding]] = {}
+        for i, finding in scan_args(args):
+            by_arg.setdefault(i, []).append(finding)
+        for i, found in by_arg.items():
+            yield _refusal(name, (*path, "args", i), args[i], found)
+    url = server.get("url")
+    if isinstance(url, str) and (found := scan_value(url)):
+        yield _refusal(name, (*path, "url"), url, found)
 
 
-def env_name(key: str) -> str:
-    """`apiToken` -> `API_TOKEN`: the variable name a secret key suggests."""
-    words = re.split(r"[^A-Za-z0-9]+|(?<=[a-z0-9])(?=[A-Z])", key)
-    return "_".join(w.upper() for w in words if w) or "SECRET"
+def _refusal(server: str, path: tuple[Any, ...], value: str, findings: list[Finding]) -> Problem:
+    """One problem per value, with the value as it should be written (no secret in it)."""
+    fixed = rewrite(value, findings, lambda f, _literal: f"${{{variable(f, server)}}}")
+    literal = [f.why for f in findings if not f.default]
+    if not literal:
+        return path, f"a secret's reference must not carry a literal default: write {fixed}"
+    return path, (f"looks like a secret written in the lockfile ({', '.join(literal)}); reference it "
+                  f"from the environment instead, e.g. {fixed}")
 
 
 def _check_targets(targets: Any) -> Iterator[Problem]:

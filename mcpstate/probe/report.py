@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from mcpstate.stamps import file_stamp
 from mcpstate.fsutil import atomic_write, ensure_private_dir
+from mcpstate.redact import redact_data
 from mcpstate.probe.tools import ToolDiff, ToolInfo
 
 FORMAT_VERSION = "1"
@@ -94,7 +95,7 @@ def write_report(report: Report, reports_dir: Path, server: str, version: str) -
     while path.exists():  # two reports in the same millisecond: keep both
         counter += 1
         path = folder / f"{stem}-{counter}.json"
-    data = json.dumps(report.to_json(), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+    data = json.dumps(redact_data(report.to_json()), indent=2, sort_keys=False, ensure_ascii=False) + "\n"
     atomic_write(path, data.encode(), mode=0o600)
     return path
 

@@ -18,6 +18,7 @@ from mcpstate.probe.report import LoadResult, Report, SmokeResult
 from mcpstate.probe.session import Handshake, Session, Transport
 from mcpstate.probe.tools import ToolDiff, ToolInfo, diff_tools, tool_infos
 from mcpstate.probe.usage import measure_tree
+from mcpstate.redact import redact as redact_resolved
 
 DETAIL_CHARS = 120
 
@@ -197,11 +198,18 @@ def _rss(transport: Transport) -> float | None:
 
 
 def _clean(lines: Sequence[str], secrets: Sequence[str]) -> tuple[str, ...]:
-    return tuple(redact(line, secrets) for line in lines)
+    return tuple(_redacted(line, secrets) for line in lines)
 
 
 def _clean_smoke(result: SmokeResult, secrets: Sequence[str]) -> SmokeResult:
-    return SmokeResult(result.tool, result.passed, result.latency_ms, redact(result.detail, secrets))
+    return SmokeResult(result.tool, result.passed, result.latency_ms, _redacted(result.detail, secrets))
+
+
+def _redacted(text: str, secrets: Sequence[str]) -> str:
+    """What the server or the network said, cleaned where it enters: values resolved
+    from references become `${VAR}` (before anyone cuts the line short), then values
+    under secret-looking keys of a launch given literally become `***`."""
+    return redact(redact_resolved(text), secrets)
 
 
 def _short(text: str) -> str:

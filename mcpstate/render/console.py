@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Any, TextIO
 
+from mcpstate.redact import redact, redact_data
+
 
 def want_color(no_color_flag: bool, stream: TextIO) -> bool:
     if no_color_flag or "NO_COLOR" in os.environ:
@@ -26,6 +28,7 @@ class Output:
 
     def print(self, text: str = "", style: str | None = None) -> None:
         """A result line for people. `style` is a rich style, used only on a colour TTY."""
+        text = redact(text)
         if self.color and style:
             self._console().print(text, style=style, markup=False, highlight=False)
         else:
@@ -33,18 +36,18 @@ class Output:
 
     def write(self, text: str) -> None:
         """Raw text to stdout (JSON, markdown, prometheus)."""
-        self.stdout.write(text)
+        self.stdout.write(redact(text))
 
     def json(self, obj: Any) -> None:
-        self.stdout.write(json.dumps(obj, indent=2, ensure_ascii=False) + "\n")
+        self.stdout.write(json.dumps(redact_data(obj), indent=2, ensure_ascii=False) + "\n")
 
     def progress(self, text: str) -> None:
         if not self.quiet:
-            self.stderr.write(text + "\n")
+            self.stderr.write(redact(text) + "\n")
             self.stderr.flush()
 
     def warn(self, text: str) -> None:
-        self.stderr.write(f"warning: {text}\n")
+        self.stderr.write(f"warning: {redact(text)}\n")
 
     def _console(self) -> Any:
         if self._rich is None:

@@ -15,6 +15,7 @@ from typing import Any
 from mcpstate.errors import StateError
 from mcpstate.fsutil import read_optional
 from mcpstate.model import JournalMark, OpenTransaction
+from mcpstate.redact import redact_data
 from mcpstate.stamps import now_iso
 from mcpstate.state.layout import TX_ID, StateDir
 
@@ -168,7 +169,8 @@ class Journal:
         with self._lock:
             self.seq += 1
             record = {"seq": self.seq, "ts": now_iso(), "tx": tx, "op": op, "server": server,
-                      "event": event, "from": from_, "to": to, "detail": detail, "who": self.who}
+                      "event": event, "from": from_, "to": to, "detail": redact_data(detail),
+                      "who": self.who}
             line = encode_record(record)
             if event in TERMINAL:
                 self.open_starts.pop(tx, None)

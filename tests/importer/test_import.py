@@ -70,6 +70,40 @@ def test_secrets_become_references_named_after_their_keys() -> None:
     assert secrets.values == {"API_KEY": "k1", "API_TOKEN": "t", "B_API_KEY": "k2", "GH_TOKEN": "ghp_x"}
 
 
+SECRET_ENTRIES = {"mcpServers": {
+    "github": {"command": "/usr/local/bin/github-mcp", "args": ["stdio", "--token", "ghp_" + "Ab1" * 12,
+                                                                "--api-key=k-9f8e7d6c"]},
+    "db": {"command": "/usr/local/bin/pg-mcp", "args": ["postgres://app:pw0rd-S3cret@db.internal:5432/app"],
+           "env": {"PGPASSWORD": "pw0rd-S3cret", "PGHOST": "db.internal"}},
+    "weather": {"type": "http", "url": "https://api.example.com/mcp?region=eu&api_key=k-abcdef12",
+                "headers": {"X-Api-Key": "xyz-literal-1", "Accept": "application/json"}},
+    "slack": {"command": "/usr/local/bin/slack-mcp", "env": {"SLACK_BOT": "xoxb-1234567890-abcdefghij"}},
+}}
+
+
+def test_import_rewrites_literal_secrets_into_references_and_names_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """args (after a flag, --flag=value, URL userinfo), url query, headers, env by key and
+    by token format: only the secret part becomes a reference; the lockfile validates."""
+    (tmp_path / ".mcp.json").write_text(json.dumps(SECRET_ENTRIES))
+    result = run_cli(capsys, tmp_path, "import")
+    assert result.code == 0, result.err
+    servers = yaml.safe_load((tmp_path / "mcpstate.lock.yaml").read_text())["servers"]
+    assert servers["github"]["args"] == ["stdio", "--token", "${GITHUB_TOKEN}", "--api-key=${GITHUB_API_KEY}"]
+    assert servers["db"]["args"] == ["postgres://app:${DB_PASSWORD}@db.internal:5432/app"]
+    assert servers["db"]["env"] == {"PGPASSWORD": "${PGPASSWORD}", "PGHOST": "db.internal"}
+    assert servers["weather"]["url"] == "https://api.example.com/mcp?region=eu&api_key=${WEATHER_API_KEY}"
+    assert servers["weather"]["headers"] == {"X-Api-Key": "${WEATHER_X_API_KEY}", "Accept": "application/json"}
+    assert servers["slack"]["env"] == {"SLACK_BOT": "${SLACK_TOKEN}"}
+    assert ("export these variables before `mcpstate apply`: GITHUB_TOKEN (github), GITHUB_API_KEY (github), "
+            "DB_PASSWORD (db), PGPASSWORD (db), WEATHER_API_KEY (weather), WEATHER_X_API_KEY (weather), "
+            "SLACK_TOKEN (slack)") in result.err
+    text = (tmp_path / "mcpstate.lock.yaml").read_text()
+    for literal in ("ghp_Ab1", "k-9f8e7d6c", "pw0rd-S3cret", "k-abcdef12", "xyz-literal-1", "xoxb-"):
+        assert literal not in text + result.out + result.err
+    assert run_cli(capsys, tmp_path, "validate").code == 0
+
+
 def test_lockfile_names_are_valid_and_unique() -> None:
     assert lockfile_name("My Server!", set()) == "my-server"
     assert lockfile_name("github.com/org", {"github.com-org"}) == "github.com-org-2"

@@ -146,3 +146,53 @@ def test_example_lockfile_is_valid() -> None:
     root = Path(__file__).parents[2]
     for path in [root / "lockfile.example.yaml", *sorted((root / "examples").rglob("*.lock.yaml"))]:
         load_lockfile(path, deep=True)
+
+
+SECRETS_LOCKFILE = """\
+version: 1
+servers:
+  gh:
+    source: command
+    command: /usr/bin/gh-mcp
+    args:
+      - --token
+      - ghp_abcdefghijklmnopqrstuvwxyz0123456789
+      - --api-key=k-123456
+      - postgres://app:pw0rd@db.internal/app
+    env: {GITHUB_TOKEN: tok-literal, LOG_LEVEL: debug}
+  weather:
+    source: remote
+    url: https://api.example.com/mcp?region=eu&api_key=k-abcdef
+    headers: {X-Api-Key: xyz-literal, Accept: application/json}
+"""
+
+
+def test_literal_secrets_are_refused_where_they_stand(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """args (after a flag, --flag=value, URL userinfo), url query, headers and env: each
+    named by line, column and key path, with the reference to write instead."""
+    (tmp_path / "mcpstate.lock.yaml").write_text(SECRETS_LOCKFILE)
+    result = run_cli(capsys, tmp_path, "validate")
+    assert result.code == 1 and result.out == ""
+    errors = [re.sub(r"^error: (\S*/)?mcpstate\.lock\.yaml:", "", line) for line in result.err.splitlines()]
+    assert [e.split(": ")[:2] for e in errors] == [
+        ["8:9", "servers.gh.args[1]"], ["9:9", "servers.gh.args[2]"], ["10:9", "servers.gh.args[3]"],
+        ["11:11", "servers.gh.env.GITHUB_TOKEN"], ["14:5", "servers.weather.url"],
+        ["15:15", "servers.weather.headers.X-Api-Key"]]
+    assert all("looks like a secret" in e for e in errors), errors
+    for suggestion in ("${GH_TOKEN}", "--api-key=${GH_API_KEY}", "postgres://app:${GH_PASSWORD}@db.internal/app",
+                       "${GITHUB_TOKEN}", "https://api.example.com/mcp?region=eu&api_key=${WEATHER_API_KEY}",
+                       "${WEATHER_X_API_KEY}"):
+        assert sum(suggestion in e for e in errors) == 1, (suggestion, errors)
+    for literal in ("ghp_abc", "k-123456", "pw0rd", "tok-literal", "k-abcdef", "xyz-literal"):
+        assert literal not in result.err  # an error message must not spread the secret
+    assert run_cli(capsys, tmp_path, "plan").code == 1
+
+
+def test_ordinary_values_are_no_secrets(tmp_path: Path) -> None:
+    path = tmp_path / "mcpstate.lock.yaml"
+    path.write_text(GOOD + "    args: [--keyboard, us, --token, '${MEM_TOKEN}', --max-tokens, '4096',\n"
+                    "           --key, /etc/ssl/private/mem.key, 'postgres://app@db/app', --no-auth, x,\n"
+                    "           --header, 'Authorization: Bearer ${MEM_TOKEN}', 'https://h/?page=2']\n"
+                    "    env: {KEYBOARD_LAYOUT: us, MAX_TOKENS: '4096', AUTHOR: Jane, API_KEY_FILE: /run/k,\n"
+                    "          DATABASE_URL: 'postgres://app:${DB_PASSWORD}@db/app', SORT_KEY: name}\n")
+    assert load_lockfile(path).servers["memory"].env["SORT_KEY"] == "name"
