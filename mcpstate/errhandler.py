@@ -13,7 +13,7 @@ from pathlib import Path
 
 from mcpstate import __version__
 from mcpstate.errors import McpStateError
-from mcpstate.redact import redact
+from mcpstate.secrets.redact import redact
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES, EXIT_BUG, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 

@@ -66,7 +66,7 @@ def _isolation(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory:
         monkeypatch.setenv(key, value)
     remotes_before = len(shared.remotes) if shared is not None else 0
     yield env
-    from mcpstate.redact import forget_all
+    from mcpstate.secrets.redact import forget_all
 
     forget_all()  # values a test resolved in-process must not be redacted in the next test
     if shared is not None:  # the world is shared: what one test injected must not leak

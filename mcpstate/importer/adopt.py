@@ -19,7 +19,7 @@ from typing import Any
 from mcpstate.importer.commandline import ParsedCommand, parse_command
 from mcpstate.errors import RegistryError, TargetError, UsageError
 from mcpstate.registry.versions import Catalog, latest, wanted
-from mcpstate.secrets import Finding, env_name, rewrite, scan_args, scan_value, variable
+from mcpstate.secrets.detect import Finding, env_name, rewrite, scan_args, scan_value, variable
 
 MCP_SERVERS_CLIENTS = ("claude-code", "cursor", "claude-desktop")  # all `mcpServers` files
 _KNOWN_KEYS = {"command", "args", "env", "type", "url", "headers"}

@@ -8,9 +8,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mcpstate.envrefs import REFERENCE
+from mcpstate.secrets.references import REFERENCE
 from mcpstate.model import DEFAULT_TARGET_PATHS
-from mcpstate.secrets import Finding, rewrite, scan_args, scan_value, variable
+from mcpstate.secrets.detect import Finding, rewrite, scan_args, scan_value, variable
 
 Problem = tuple[tuple[Any, ...], str]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from typing import Iterable
 
-from mcpstate.secrets import looks_secret
+from mcpstate.secrets.detect import looks_secret
 from mcpstate.model import Launch
 
 __all__ = ["Launch", "base_env", "describe", "redact", "secret_values", "server_env"]

@@ -11,7 +11,7 @@ from typing import Any, Mapping
 
 from mcpstate.stamps import file_stamp
 from mcpstate.fsutil import atomic_write, ensure_private_dir
-from mcpstate.redact import redact_data
+from mcpstate.secrets.redact import redact_data
 from mcpstate.probe.tools import ToolDiff, ToolInfo
 
 FORMAT_VERSION = "1"

@@ -18,7 +18,7 @@ from mcpstate.probe.report import LoadResult, Report, SmokeResult
 from mcpstate.probe.session import Handshake, Session, Transport
 from mcpstate.probe.tools import ToolDiff, ToolInfo, diff_tools, tool_infos
 from mcpstate.probe.usage import measure_tree
-from mcpstate.redact import redact as redact_resolved
+from mcpstate.secrets.redact import redact as redact_resolved
 
 DETAIL_CHARS = 120
 

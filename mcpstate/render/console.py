@@ -8,7 +8,7 @@ import os
 import sys
 from typing import Any, TextIO
 
-from mcpstate.redact import redact, redact_data
+from mcpstate.secrets.redact import redact, redact_data
 
 
 def want_color(no_color_flag: bool, stream: TextIO) -> bool:

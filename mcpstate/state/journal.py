@@ -15,7 +15,7 @@ from typing import Any
 from mcpstate.errors import StateError
 from mcpstate.fsutil import read_optional
 from mcpstate.model import JournalMark, OpenTransaction
-from mcpstate.redact import redact_data
+from mcpstate.secrets.redact import redact_data
 from mcpstate.stamps import now_iso
 from mcpstate.state.layout import TX_ID, StateDir
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from mcpstate.envrefs import resolve, resolve_all
+from mcpstate.secrets.references import resolve, resolve_all
 from mcpstate.errors import InstallError
 from mcpstate.model import Launch, ServerSpec
 

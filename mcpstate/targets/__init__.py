@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from mcpstate.envrefs import rewrite
+from mcpstate.secrets.references import rewrite
 from mcpstate.fsutil import sha256_bytes
 from mcpstate.store.launch import resolved
 from mcpstate.model import Launch, Target, TargetFile

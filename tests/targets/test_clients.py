@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from mcpstate.envrefs import resolve
+from mcpstate.secrets.references import resolve
 from mcpstate.errors import TargetError
 from mcpstate.model import Launch as ModelLaunch
 from mcpstate.model import Target

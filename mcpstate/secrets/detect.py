@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
-from mcpstate.envrefs import REFERENCE
+from mcpstate.secrets.references import REFERENCE
 
 # words of a key, flag or parameter name that make its value a secret ("AUTH..." below)
 SECRET_WORDS = frozenset({"TOKEN", "KEY", "SECRET", "PASSWORD", "PASSWD", "PASSPHRASE", "PASS",

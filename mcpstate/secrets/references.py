@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Mapping
 
 from mcpstate.errors import McpStateError
-from mcpstate.redact import remember
+from mcpstate.secrets.redact import remember
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from mcpstate.secrets import looks_secret, rewrite, scan_args, scan_value, variable
+from mcpstate.secrets.detect import looks_secret, rewrite, scan_args, scan_value, variable
 
 GHP = "ghp_" + "A1b2" * 9
 JWT = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dBjftJeZ4CVPmB92K27uhbUJU1p1r_wW1gFWFOEjXk"

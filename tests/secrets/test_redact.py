@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from mcpstate import redact
-from mcpstate.envrefs import resolve
+from mcpstate.secrets import redact
+from mcpstate.secrets.references import resolve
 from mcpstate.errors import McpStateError
 
 DSN = "postgres://svc:Sup3r-S3cret-Pw@db.internal/app"  # under a key that looks like nothing
@@ -131,7 +131,7 @@ def test_an_unreachable_url_names_the_variable_not_its_value(project) -> None:  
 
 def test_status_output_file_is_redacted(project) -> None:  # type: ignore[no-untyped-def]
     down = project.path / "down"  # once it exists, the server prints the value and exits
-    fixture = Path(__file__).parents[1] / "testing" / "servers" / "fixture_server.py"
+    fixture = Path(__file__).parents[2] / "testing" / "servers" / "fixture_server.py"
     script = f'if [ -e {down} ]; then echo "down: $UPSTREAM" >&2; exit 1; fi; exec {sys.executable} {fixture}'
     project.write_lockfile(LEAKY.replace('\'echo "connecting to $UPSTREAM" >&2; exit 1\'', repr(script)))
     project.env["UPSTREAM_DSN"] = DSN
