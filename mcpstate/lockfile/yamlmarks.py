@@ -99,16 +99,25 @@ _Loader.add_constructor("tag:yaml.org,2002:float", _construct_float)
 def non_json_values(value: Any, path: Path = ()) -> Iterator[tuple[Path, str]]:
     """Where the document holds what JSON cannot (a date, bytes, a set, a tuple): such a
     value is refused at validate, not when apply first writes it into a JSON target."""
-    if isinstance(value, dict):
-        for key, child in value.items():
-            if not isinstance(key, str):
-                yield (*path, key), f"the key {key!r} is not text; quote it"
-            yield from non_json_values(child, (*path, key))
-    elif isinstance(value, list):
-        for i, child in enumerate(value):
-            yield from non_json_values(child, (*path, i))
-    elif not isinstance(value, (str, int, float, bool, type(None))):
-        yield path, f"{_kind(value)} is not a JSON value; quote it to make it a string"
+    stack: list[tuple[Path, Any]] = [(path, value)]
+    while stack:  # iterative and by exact type: this walk is on every command's path
+        where, node = stack.pop()
+        kind = type(node)
+        if kind in _SCALARS:
+            continue
+        if isinstance(node, dict):
+            for key, child in node.items():
+                if type(key) is not str:
+                    yield (*where, key), f"the key {key!r} is not text; quote it"
+                if type(child) not in _SCALARS:
+                    stack.append(((*where, key), child))
+        elif isinstance(node, list):
+            stack.extend(((*where, i), child) for i, child in enumerate(node) if type(child) not in _SCALARS)
+        else:
+            yield where, f"{_kind(node)} is not a JSON value; quote it to make it a string"
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _kind(value: object) -> str:

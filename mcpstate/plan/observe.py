@@ -23,7 +23,7 @@ def observe(project_dir: Path, lockfile: Lockfile, state_dir: StateDir) -> tuple
     targets += [Target(client, path) for path, client in state.targets.items() if path not in named]
     files = tuple(observe_target(project_dir, t) for t in targets)
     intact = frozenset(s.store_path for s in state.servers.values()
-                       if s.store_path and is_intact(state_dir.confine(s.store_path, within=state_dir.store)))
+                       if s.store_path and is_intact(state_dir.inside(s.store_path, within=state_dir.store)))
     observed = Observed(state, files, intact, open_transactions(journal.records))
     warnings = list(journal.warnings) + [w for f in files for w in f.warnings]
     return observed, warnings

@@ -153,6 +153,17 @@ class StateDir:
             return False
         return isinstance(doc, dict) and {"format_version", "lineage", "servers"} <= doc.keys()
 
+    def inside(self, path: Path | str, within: Path | None = None) -> Path:
+        """`path` normalised (`..` folded, links not followed): it must lie inside `within`
+        (default: the state dir). For paths only read, on plan's hot path: `confine`
+        resolves every link, which costs a stat per component."""
+        folder = os.path.normpath(os.path.abspath(within or self.root))
+        full = os.path.normpath(os.path.join(self.root, path))
+        if os.path.commonpath([folder, full]) != folder:
+            raise StateError(f"{self.root}: {str(path)!r} points outside {folder} "
+                             "(a corrupt or tampered state file?); nothing was changed")
+        return Path(full)
+
     def confine(self, path: Path | str, within: Path | None = None) -> Path:
         """`path` (relative to the state dir, or absolute) resolved; it must lie inside
         `within` (default: the state dir), else it is corruption."""
