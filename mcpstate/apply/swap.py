@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import StateError
-from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir, read_optional, sha256_bytes
+from mcpstate.fsutil import atomic_write, ensure_private_dir, read_optional, sha256_bytes
 from mcpstate.model import Target
 from mcpstate.state.layout import StateDir
 from mcpstate.targets import file_mode, read_target, resolve_path
-from mcpstate.targets.jsonfile import entry_sha256, with_entry, write_bytes
+from mcpstate.targets.jsonfile import entry_sha256, remove_file, with_entry, write_bytes
 from mcpstate.targets.lock import target_locks
 
 MANIFEST = "manifest.json"
@@ -81,8 +81,7 @@ def _restore_one(project_dir: Path, target: Target, server: str, pre: bytes | No
         return False
     if current is not None and sha256_bytes(current) == new_sha:
         if pre is None:
-            file.unlink()
-            fsync_dir(file.parent)
+            remove_file(file)
         else:
             write_bytes(file, pre, mode=file_mode(target.client))
         return True

@@ -5,11 +5,12 @@ atomically. One module per client supplies only what differs."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from mcpstate.errors import TargetError
-from mcpstate.fsutil import atomic_write, sha256_bytes
+from mcpstate.fsutil import atomic_write, fsync_dir, sha256_bytes
 
 
 class TargetDoc(NamedTuple):
@@ -93,5 +94,15 @@ def with_entry(target: TargetDoc, name: str, entry: dict[str, Any] | None) -> by
 
 
 def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write(path, data, mode=mode)
+    """Replace the file atomically. A symlinked target is written through to the file
+    it points to (the temp file and the rename happen there), so it stays a link."""
+    real = Path(os.path.realpath(path))
+    real.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(real, data, mode=mode)
+
+
+def remove_file(path: Path) -> None:
+    """Remove the file (through a symlink: the file it points to; the link stays)."""
+    real = Path(os.path.realpath(path))
+    real.unlink()
+    fsync_dir(real.parent)
