@@ -17,6 +17,7 @@ from mcpstate.registry.urls import install_registries
 from mcpstate.apply.rollback import spec_from_record
 from mcpstate.state.file import server_to_json
 from mcpstate.state.layout import StateDir
+from mcpstate.state.lock import state_lock
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
@@ -31,10 +32,16 @@ class Tested:
 
 
 def test_server(lockfile: Lockfile, state: State, state_dir: StateDir, name: str,
-                version: str | None) -> Tested:
-    """Stage `name` (at `version` if given) into the store and health-test it."""
-    from mcpstate.probe import write_report
+                version: str | None, lock_timeout: float = 30.0) -> Tested:
+    """Stage `name` (at `version` if given) into the store and health-test it, under the
+    state lock as an apply stages: an apply's recovery, which clears what dead runs left
+    in staging, and gc never run while a test installs or uses its store entry."""
+    spec = _spec_to_test(lockfile, name, version)
+    with state_lock(state_dir, "test", lock_timeout):
+        return _stage_and_test(spec, lockfile, state, state_dir)
 
+
+def _spec_to_test(lockfile: Lockfile, name: str, version: str | None) -> ServerSpec:
     spec = lockfile.servers.get(name)
     if spec is None:
         raise UsageError(f"no server named {name!r} in {lockfile.path}")
@@ -45,12 +52,17 @@ def test_server(lockfile: Lockfile, state: State, state_dir: StateDir, name: str
             raise UsageError(f"{name}: --version {version!r} is not an exact {spec.source} version "
                              "(as a lockfile pin: one version, no range, no path)")
         spec = spec._replace(version=version, integrity=None)
-    state_dir.create()
+    return spec
+
+
+def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_dir: StateDir) -> Tested:
+    from mcpstate.probe import write_report
+
     store_path = _stage(spec, lockfile, state_dir)
-    current = state.servers.get(name)
+    current = state.servers.get(spec.name)
     report = _probe(spec, store_path, spec.test, current.tools if current else None)
-    path = write_report(report, state_dir.reports, name, spec.version or spec.source)
-    return Tested(name, spec.version, report, path)
+    path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
+    return Tested(spec.name, spec.version, report, path)
 
 
 def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: StateDir) -> Path | None:

@@ -13,7 +13,7 @@ from mcpstate.apply.transaction import Job, Say
 from mcpstate.errors import Interrupted
 from mcpstate.lockfile.load import load_lockfile
 from mcpstate.plan.prepare import PlanRun, Project, prepare_plan
-from mcpstate.plan.saved import check_not_stale, read_saved_plan
+from mcpstate.plan.saved import check_saved_plan, read_saved_plan
 from mcpstate.stamps import who
 from mcpstate.state.journal import open_journal
 from mcpstate.state.lock import state_lock
@@ -82,5 +82,5 @@ def _plan(project: Project, saved: dict[str, Any] | None, only: Sequence[str]) -
         return prepare_plan(project, only)
     options = saved.get("options", {})
     result = prepare_plan(project, options.get("target", []), options.get("refresh_only", False))
-    check_not_stale(saved, result.document)
+    check_saved_plan(saved, result.document)
     return result

@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from mcpstate.errors import StateError
-from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir, read_optional, sha256_bytes
+from mcpstate.fsutil import atomic_write, ensure_private_dir, read_optional, sha256_bytes
 from mcpstate.model import Target
 from mcpstate.state.layout import StateDir
 from mcpstate.targets import file_mode, read_target, resolve_path
-from mcpstate.targets.jsonfile import entry_sha256, with_entry, write_bytes
+from mcpstate.targets.jsonfile import entry_sha256, remove_file, with_entry, write_bytes
+from mcpstate.targets.lock import target_locks
 
 MANIFEST = "manifest.json"
 
@@ -26,8 +27,15 @@ MANIFEST = "manifest.json"
 def swap_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str,
                  desired: Mapping[Target, dict[str, Any] | None]) -> dict[str, str]:
     """Write `desired` (None removes the entry) into each target; return the sha256
-    of each entry written, by target path."""
+    of each entry written, by target path. Each file is re-read, changed and written
+    under its target lock."""
     folder = ensure_private_dir(state_dir.txn_dir(tx))
+    with target_locks(resolve_path(project_dir, t) for t in desired):
+        return _swap_locked(project_dir, folder, server, desired)
+
+
+def _swap_locked(project_dir: Path, folder: Path, server: str,
+                 desired: Mapping[Target, dict[str, Any] | None]) -> dict[str, str]:
     plans = []
     for i, (target, entry) in enumerate(desired.items()):
         doc = read_target(project_dir, target)
@@ -48,18 +56,20 @@ def swap_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str,
 
 
 def restore_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str) -> list[str]:
-    """Undo a swap of `tx`; returns the target paths put back. No manifest, no swap."""
+    """Undo a swap of `tx` under the targets' locks; returns the target paths put back.
+    No manifest, no swap."""
     folder = state_dir.txn_dir(tx)
     raw = read_optional(folder / MANIFEST, StateError)
     if raw is None:
         return []
     manifest = json.loads(raw)
     restored = []
-    for path, info in manifest.items():
-        target = Target(info["client"], path)
-        pre = state_dir.confine(folder / info["file"], within=folder).read_bytes() if info["file"] else None
-        if _restore_one(project_dir, target, server, pre, info["new_sha256"]):
-            restored.append(path)
+    with target_locks(resolve_path(project_dir, Target(i["client"], p)) for p, i in manifest.items()):
+        for path, info in manifest.items():
+            target = Target(info["client"], path)
+            pre = state_dir.confine(folder / info["file"], within=folder).read_bytes() if info["file"] else None
+            if _restore_one(project_dir, target, server, pre, info["new_sha256"]):
+                restored.append(path)
     return restored
 
 
@@ -71,8 +81,7 @@ def _restore_one(project_dir: Path, target: Target, server: str, pre: bytes | No
         return False
     if current is not None and sha256_bytes(current) == new_sha:
         if pre is None:
-            file.unlink()
-            fsync_dir(file.parent)
+            remove_file(file)
         else:
             write_bytes(file, pre, mode=file_mode(target.client))
         return True

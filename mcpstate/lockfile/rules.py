@@ -50,6 +50,7 @@ def check_lockfile(data: Mapping[str, Any]) -> Iterator[Problem]:
                            "a remote server; add it as a connector in Claude Desktop, or bridge it "
                            "with a pinned npm server")
     yield from _check_targets(data.get("targets"))
+    yield from check_target_paths(data.get("targets"))
 
 
 def _source(server: Mapping[str, Any]) -> str | None:
@@ -157,3 +158,39 @@ def _check_targets(targets: Any) -> Iterator[Problem]:
         if path in seen:
             yield ("targets", i), f"target path {path!r} is listed twice (first as targets[{seen[path]}])"
         seen.setdefault(path, i)
+
+
+# clients with no project scope (DESIGN §14): their file is the user's, wherever `path:` says
+USER_ONLY_CLIENTS = frozenset({"claude-desktop"})
+
+
+def check_target_paths(targets: Any) -> Iterator[Problem]:
+    """A project-scoped target's `path:` stays inside the project (DESIGN §4): relative
+    to its folder, with no `..` that leads out. A user-scoped one may name any file."""
+    if not isinstance(targets, list):
+        return
+    for i, target in enumerate(targets):
+        if not isinstance(target, Mapping) or not isinstance(target.get("path"), str):
+            continue
+        client = target.get("client")
+        user_only = isinstance(client, str) and client in USER_ONLY_CLIENTS
+        scope = target.get("scope") or ("user" if user_only else "project")
+        why = _outside_project(target["path"]) if scope == "project" else None
+        if why:
+            yield ("targets", i, "path"), (f"{target['path']!r} {why}: a project-scoped target's path is "
+                                           "relative to the project folder and stays inside it")
+
+
+def _outside_project(path: str) -> str | None:
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    if path.startswith("~"):
+        return "is in the home folder"
+    if PurePosixPath(path).is_absolute() or PureWindowsPath(path).anchor:
+        return "is an absolute path"
+    depth = 0
+    for part in re.split(r"[/\\]", path):
+        depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+        if depth < 0:
+            return "leads outside the project"
+    return None

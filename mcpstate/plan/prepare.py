@@ -42,7 +42,7 @@ def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool 
     """The plan of `project` now, and what it was made from. Changes nothing."""
     lockfile = load_lockfile(project.lockfile_path)
     state_dir = project.state_dir_for(lockfile.state_dir)
-    observed, warnings = observe(project.dir, lockfile, state_dir)
+    observed, warnings, running = observe(project.dir, lockfile, state_dir)
     moved = moved_pins(lockfile, observed.state)
     if moved:
         raise LockfileError(moved)
@@ -53,6 +53,8 @@ def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool 
 
         raise UsageError(f"--target names no server of the lockfile or state: {', '.join(unknown)}")
     plan = make_plan(lockfile, observed, only, refresh_only)
+    if running is not None:
+        plan = plan._replace(warnings=(running, *plan.warnings))
     options = {"target": only, "refresh_only": refresh_only}
     doc = plan_document(plan, lockfile, observed, now_iso(), _relative(project.lockfile_path, project.dir),
                         options)

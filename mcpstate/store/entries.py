@@ -1,8 +1,9 @@
 """The store: immutable installs under `<store>/<source>/<name>@<version>/`.
 
 An install is made in `<staging>/<random>/` and moved into the store by one
-rename; the intact marker is written last, so a half-made entry is never mistaken
-for a good one, and an intact entry is reused as it is."""
+rename; the intact marker is written last, once every file the installer recorded is
+found there, so a half-made entry is never mistaken for a good one, and an intact
+entry is reused as it is."""
 
 from __future__ import annotations
 
@@ -68,6 +69,7 @@ def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreE
     try:
         integrity = _install(staging, spec, registry, final)
         verify(spec, integrity)
+        _check_complete(staging, spec)
         marker = {"package": spec.package, "version": spec.version, "integrity": integrity,
                   "created": now_iso()}
         atomic_write(staging / MARKER, json.dumps(marker).encode(), mode=0o644)
@@ -86,6 +88,23 @@ def _install(staging: Path, spec: ServerSpec, registry: str | None, final: Path)
     from mcpstate.store import pypi
 
     return pypi.install(staging, spec.package, spec.version, registry, spec.integrity, final)
+
+
+def _check_complete(staging: Path, spec: ServerSpec) -> None:
+    """The marker makes an entry intact: it is written only over a whole install."""
+    assert spec.package and spec.version
+    if spec.source == "npm":
+        from mcpstate.store import npm
+
+        missing = npm.missing_files(staging, spec.package)
+    else:
+        from mcpstate.store import pypi
+
+        missing = pypi.missing_files(staging)
+    if missing:
+        shown = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
+        raise StoreError(f"{spec.package} {spec.version}: the install is incomplete (missing {shown}); "
+                         "nothing was added to the store. Run apply again")
 
 
 def verify(spec: ServerSpec, integrity: str) -> None:

@@ -36,6 +36,24 @@ def installed_integrity(dest: Path, package: str) -> str:
         raise InstallError(f"npm left no integrity for {package} in package-lock.json ({e})") from None
 
 
+def missing_files(dest: Path, package: str) -> list[str]:
+    """What the install should hold and does not: a package of the closure that
+    package-lock.json records (dev and optional ones aside: they may be left out), or
+    an executable the package declares."""
+    try:
+        packages = json.loads((dest / "package-lock.json").read_text())["packages"]
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        return [f"package-lock.json ({e})"]
+    skipped = ("dev", "optional", "devOptional", "link", "extraneous")
+    wanted = [key for key, meta in packages.items()
+              if key and not (isinstance(meta, dict) and any(meta.get(k) for k in skipped))]
+    missing = [f"{key}/package.json" for key in wanted if not (dest / key / "package.json").is_file()]
+    if not missing:
+        missing = [f"node_modules/.bin/{name}" for name in bin_names(dest, package)
+                   if not bin_path(dest, name).is_file()]
+    return missing
+
+
 def bin_names(dest: Path, package: str) -> list[str]:
     """The executables a package declares, as npm links them in node_modules/.bin."""
     try:

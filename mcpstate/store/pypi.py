@@ -106,6 +106,23 @@ def relocate_scripts(venv: Path, final_venv: Path) -> None:
             script.write_bytes(new + data[len(old):])
 
 
+def missing_files(entry: Path) -> list[str]:
+    """What the venv should hold and does not: each file that the RECORD of an
+    installed distribution lists (its scripts included)."""
+    import csv
+
+    records = sorted((entry / VENV).glob("lib/python*/site-packages/*.dist-info/RECORD"))
+    if not records:
+        return ["site-packages/*.dist-info/RECORD"]
+    missing = []
+    for record in records:
+        site = record.parent.parent
+        for row in csv.reader(record.read_text(errors="replace").splitlines()):
+            if row and row[0] and not (site / row[0]).exists():
+                missing.append(row[0])
+    return missing
+
+
 def console_scripts(entry: Path, package: str) -> list[str]:
     """The console scripts the package's dist-info declares."""
     points = _dist_info(entry, package) / "entry_points.txt"

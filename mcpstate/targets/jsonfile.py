@@ -5,12 +5,13 @@ atomically. One module per client supplies only what differs."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from mcpstate.errors import TargetError
-from mcpstate.fsutil import atomic_write, sha256_bytes, write_error
+from mcpstate.fsutil import atomic_write, fsync_dir, sha256_bytes, write_error
 
 
 class TargetDoc(NamedTuple):
@@ -109,8 +110,18 @@ def with_entry(target: TargetDoc, name: str, entry: dict[str, Any] | None) -> by
 
 
 def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Replace the file atomically. A symlinked target is written through to the file
+    it points to (the temp file and the rename happen there), so it stays a link."""
+    real = Path(os.path.realpath(path))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise write_error(path.parent, e) from None
-    atomic_write(path, data, mode=mode)
+        raise write_error(real.parent, e) from None
+    atomic_write(real, data, mode=mode)
+
+
+def remove_file(path: Path) -> None:
+    """Remove the file (through a symlink: the file it points to; the link stays)."""
+    real = Path(os.path.realpath(path))
+    real.unlink()
+    fsync_dir(real.parent)

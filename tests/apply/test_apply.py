@@ -132,9 +132,10 @@ def test_registry_serving_a_wrong_integrity_is_refused(project) -> None:  # type
 def test_stale_saved_plans_are_refused(project) -> None:  # type: ignore[no-untyped-def]
     project.write_lockfile(lockfile(npm="healthy"))
     project.run("plan", "-o", "plan.json", check=True)
-    project.write(".mcp.json", '{"mcpServers": {"x": {"command": "y"}}}')
+    project.write(".mcp.json", '{"mcpServers": {"app": {"command": "y"}}}')  # an entry the plan governs
     result = project.run("apply", "plan.json")
     assert result.returncode == 1 and "Saved plan is stale: .mcp.json was edited" in result.stderr
+    assert "app: create in the saved plan, import now" in result.stderr
     project.run("plan", "-o", "plan.json", check=True)
     project.write_lockfile(lockfile(npm="add_tool"))
     result = project.run("apply", "plan.json")

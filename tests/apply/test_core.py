@@ -184,5 +184,5 @@ def test_a_commit_records_where_plan_starts_reading_the_journal(project: Path) -
     journal = open_journal(state_dir, who())
     journal.append("0123456789ab", "apply", "app", "started")  # a later apply dies here
     journal.close()
-    observed, _ = observe(project, Lockfile("l", "", (TARGET,), {}), state_dir)
+    observed = observe(project, Lockfile("l", "", (TARGET,), {}), state_dir).observed
     assert list(observed.open_transactions) == ["app"]

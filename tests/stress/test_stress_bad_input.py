@@ -382,13 +382,21 @@ def plan_cases() -> Iterator[Case]:
     stale = r"Saved plan is stale: "
     yield Case("plan-stale-lockfile-edited", {LOCKFILE: lambda raw: raw + b"# reviewed again\n"},
                ((("apply", "@plan"), 1), (("show", "@plan"), 0)), (stale + r"mcpstate\.lock\.yaml was edited",))
-    yield Case("plan-stale-target-edited", {TARGET: lambda raw: raw.replace(b'"dark"', b'"light"')},
+    # a managed entry edited (an edit of others' keys or entries leaves the plan good, §6)
+    yield Case("plan-stale-target-edited", {TARGET: lambda raw: raw.replace(b'"--flag"', b'"--by-hand"')},
                ((("apply", "@plan"), 1),), (stale + r"\.mcp\.json was edited",))
-    yield Case("plan-stale-other-lineage",
-               {PLAN: edit_plan(lambda d: d["state"].update(lineage="another-project"))},
+    yield Case("plan-stale-other-lineage", {STATE: edit_state(lambda d: d.update(lineage="another-project"))},
                ((("apply", "@plan"), 1),), (stale + r"it was made for another state \(its lineage differs\)",))
-    yield Case("plan-stale-serial-behind", {PLAN: edit_plan(lambda d: d["state"].update(serial=0))},
-               ((("apply", "@plan"), 1),), (stale + r"the state changed \(serial 0 -> \d+\)",))
+    yield Case("plan-stale-serial-ahead", {STATE: edit_state(lambda d: d.update(serial=d["serial"] + 1))},
+               ((("apply", "@plan"), 1),), (stale + r"the state changed \(serial \d+ -> \d+\)",))
+    edited = r"Saved plan does not match the inputs: the file was edited"
+    for name, change in (("lineage", lambda d: d["state"].update(lineage="another-project")),
+                         ("serial", lambda d: d["state"].update(serial=0)),
+                         ("options", lambda d: d["options"].update(refresh_only=True)),
+                         ("targets", lambda d: d.update(targets=[])),
+                         ("digest-dropped", lambda d: d.pop("digest"))):
+        yield Case(f"plan-edited-{name}", {PLAN: edit_plan(change)}, ((("apply", "@plan"), 1),),
+                   (edited if name != "digest-dropped" else r"not a saved plan \(missing digest\)",))
 
 
 # -- registry answers ---------------------------------------------------------------------
