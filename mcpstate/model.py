@@ -76,6 +76,8 @@ class ServerSpec(NamedTuple):
     allow_install_scripts: bool = False
     update: UpdatePolicy = UpdatePolicy()
     test: TestSpec = TestSpec()
+    closure: str | None = None  # digest of the lock folder's closure files (lockfile/closure.py)
+    lock_files: Mapping[str, bytes] = EMPTY  # those files, as read when the lockfile was loaded
 
     def config(self) -> dict[str, Any]:
         """What decides the written entry besides the version (recorded in the state)."""
@@ -140,6 +142,7 @@ class AppliedServer(NamedTuple):
     applied_at: str | None = None
     previous: Mapping[str, Any] | None = None
     tx: str | None = None  # the transaction that committed this revision
+    closure: str | None = None  # the lockfile's closure: when applied (None: staged without one)
 
 
 class State(NamedTuple):
