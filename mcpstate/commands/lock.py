@@ -1,5 +1,7 @@
 """mcpstate lock: fill in missing integrity hashes and check the present ones
-against the registry. A mismatch writes nothing."""
+against the registry; write each server's closure lock (mcpstate.lock.d/) and its
+`closure:` when missing or stale (`--refresh`: re-resolve every closure within the
+same pins). A mismatch writes nothing; the lock folder is written before the lockfile."""
 
 from __future__ import annotations
 
@@ -14,7 +16,9 @@ if TYPE_CHECKING:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    # lock looks at every npm and PyPI server: there is nothing to choose but the output
+    parser.add_argument("names", nargs="*", metavar="NAME", help="only these servers")
+    parser.add_argument("--refresh", action="store_true",
+                        help="re-resolve the closures within the same pins (transitive updates)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="json: what was filled in and checked (schemas/lock.schema.json)")
 
@@ -26,14 +30,16 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.registry import fetch_catalogs
 
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
-    lockfile = load_lockfile(ctx.lockfile_path)
-    servers = pins.registry_servers(lockfile, [])
+    lockfile = load_lockfile(ctx.lockfile_path, closures=False)  # lock mends the lock folder
+    servers = pins.registry_servers(lockfile, args.names)
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
     for warning in pins.yanked_warnings(servers, catalogs):
         ctx.out.warn(warning)
     edits, problems = pins.integrity_edits(servers, catalogs)
     if problems:
         raise LockfileError(problems + [f"nothing was written to {display(ctx.lockfile_path)}"])
+    locked = _lock_closures(ctx, lockfile, servers, edits, args.refresh)
+    edits = _merge(edits, locked)
     if edits:
         text = edit.rewrite((before or b"").decode("utf-8"), edits)
         edit.save(ctx.lockfile_path, before, text)
@@ -41,16 +47,49 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         ctx.out.json(lock_json(servers, edits))
         return 0
     for filled in edits:
-        ctx.out.print(f"{filled.server}: integrity filled in ({filled.integrity})")
-    ctx.out.print(f"Checked {len(servers) - len(edits)}, filled in {len(edits)}"
-                  f" integrity hash(es) in {display(ctx.lockfile_path)}.")
+        if filled.integrity:
+            ctx.out.print(f"{filled.server}: integrity filled in ({filled.integrity})")
+    for done in locked:
+        ctx.out.print(f"{done.server}: closure locked ({done.why}): {done.closure}")
+    filled_n = sum(1 for e in edits if e.integrity)
+    ctx.out.print(f"Checked {len(servers) - filled_n}, filled in {filled_n}"
+                  f" integrity hash(es) in {display(ctx.lockfile_path)}; locked {len(locked)} closure(s).")
     return 0
+
+
+def _lock_closures(ctx: Context, lockfile: Any, servers: list[ServerSpec], edits: list[Edit],
+                   refresh: bool) -> list[Any]:
+    """Resolve and write the lock folder files (before the lockfile names their digest)."""
+    import os
+
+    from mcpstate.lockfile.closure import write_files
+    from mcpstate.lockfile.relock import lock_closures
+    from mcpstate.registry.urls import install_registries
+
+    filled = {e.server: e.integrity for e in edits}
+    specs = [s._replace(integrity=filled.get(s.name) or s.integrity) for s in servers]
+    registries = install_registries(lockfile.registries, os.environ)
+    locked = lock_closures(ctx.lockfile_path, specs, registries, refresh)
+    for done in locked:
+        write_files(ctx.lockfile_path, done.server, done.files)
+    return locked
+
+
+def _merge(edits: list[Edit], locked: list[Any]) -> list[Edit]:
+    """One Edit per server: its filled integrity and its new closure."""
+    from mcpstate.lockfile.edit import Edit
+
+    by_server = {e.server: e for e in edits}
+    for done in locked:
+        old = by_server.get(done.server, Edit(done.server))
+        by_server[done.server] = Edit(done.server, old.version, old.integrity, done.closure)
+    return list(by_server.values())
 
 
 def lock_json(servers: list[ServerSpec], edits: list[Edit]) -> dict[str, Any]:
     """`checked`: the pins whose integrity the registry confirmed; `filled`: the ones
     that had none and have the registry's now."""
-    filled = {e.server: e.integrity for e in edits}
+    filled = {e.server: e.integrity for e in edits if e.integrity}
     return {"format_version": "1",
             "filled": [{"server": s.name, "version": s.version, "integrity": filled[s.name]}
                        for s in servers if s.name in filled],
