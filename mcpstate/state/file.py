@@ -74,7 +74,7 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
     entries = raw["entries"]
     if not isinstance(entries, dict) or not all(isinstance(v, str) for v in entries.values()):
         raise ValueError(f"servers.{name}.entries must map target paths to hashes")
-    for key in ("package", "version", "integrity", "store_path", "tx"):
+    for key in ("package", "version", "integrity", "closure", "store_path", "tx"):
         if not isinstance(raw.get(key), (str, type(None))):
             raise ValueError(f"servers.{name}.{key} must be text or null, got {raw[key]!r}")
     if not isinstance(raw.get("config", {}), dict) or not isinstance(raw.get("tools", []), list):
@@ -84,13 +84,15 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
         package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),
         store_path=raw.get("store_path"), entries=entries, config=dict(raw.get("config", {})),
         protected=bool(raw.get("protected", False)), tools=tuple(raw.get("tools", ())),
-        applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"))
+        applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"),
+        closure=raw.get("closure"))
 
 
 def server_to_json(server: AppliedServer) -> dict[str, Any]:
     return {
         "revision": server.revision, "source": server.source, "package": server.package,
-        "version": server.version, "integrity": server.integrity, "store_path": server.store_path,
+        "version": server.version, "integrity": server.integrity, "closure": server.closure,
+        "store_path": server.store_path,
         "entries": dict(server.entries), "config": dict(server.config),
         "protected": server.protected, "tools": list(server.tools),
         "applied_at": server.applied_at, "previous": server.previous, "tx": server.tx,
