@@ -1,9 +1,10 @@
 """pytest fixtures for mcpstate's tests; pyproject loads this with `-p testing.pytest_plugin`.
 
 - `world` (session): the local npm registry + PyPI index (testing/world.py).
-- autouse isolation: HOME, XDG dirs, TMPDIR, npm's cache and user config, pip's config
-  all inside tmp_path; outer npm/pip/uv/MCPSTATE_ settings dropped; the registry
-  variables set only when the test uses `world`. A test that creates anything in the
+- autouse isolation: HOME, XDG dirs, TMPDIR, npm's cache and user config, pip's config,
+  MCPSTATE_HOME all inside tmp_path; outer npm/pip/uv/MCPSTATE_ settings dropped; the
+  registry variables set, and MCPSTATE_HOME/tools seeded with the pinned pnpm, only
+  when the test uses `world`. A test that creates anything in the
   real home, or a `.mcpstate` folder in the repo or the working directory, FAILS.
 - `project`: a project folder with the isolated env and `.run(...)` of the CLI.
 """
@@ -48,6 +49,7 @@ def _isolation(request: pytest.FixtureRequest, tmp_path: Path,
     shared = request.getfixturevalue("world") if "world" in request.fixturenames else None
     if shared is not None:
         env.update(shared.env)
+        _seed_tools(Path(env["MCPSTATE_HOME"]))
     for key in set(os.environ) - set(env):
         monkeypatch.delenv(key)
     for key, value in env.items():
@@ -56,6 +58,14 @@ def _isolation(request: pytest.FixtureRequest, tmp_path: Path,
     yield env
     if shared is not None:  # the world is shared: what one test injected must not leak
         shared.reset(keep_remotes=remotes_before)
+
+
+def _seed_tools(home: Path) -> None:
+    """Tests that install get mcpstate's pinned pnpm already bootstrapped (one bootstrap
+    per machine, linked into each test's MCPSTATE_HOME): bootstrapping costs seconds."""
+    from testing.tools import seed_tools
+
+    seed_tools(home)
 
 
 def _watched() -> list[Path]:
