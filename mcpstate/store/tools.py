@@ -55,7 +55,7 @@ def pnpm_bin(environ: Mapping[str, str] | None = None) -> Path:
     script, which mcpstate does not run, replaces it. The binary is run directly."""
     folder = pnpm_dir(user_dirs(environ))
     if not folder.is_dir():
-        _bootstrap_pnpm(folder)
+        _bootstrap_pnpm(folder, environ)
     for binary in sorted(folder.glob("node_modules/@pnpm/*/pnpm")):
         if os.access(binary, os.X_OK):
             return binary
@@ -63,7 +63,7 @@ def pnpm_bin(environ: Mapping[str, str] | None = None) -> Path:
                        f"install; remove the folder to bootstrap it again")
 
 
-def _bootstrap_pnpm(folder: Path) -> None:
+def _bootstrap_pnpm(folder: Path, environ: Mapping[str, str] | None = None) -> None:
     from mcpstate.subproc import run_checked
 
     folder.parent.mkdir(parents=True, exist_ok=True)
@@ -75,7 +75,7 @@ def _bootstrap_pnpm(folder: Path) -> None:
                      "--no-update-notifier", "--loglevel=error", "--save-exact",
                      f"pnpm@{PNPM_VERSION}"],
                     what=f"npm install pnpm@{PNPM_VERSION} (bootstrapping mcpstate's installer)",
-                    error=InstallError, cwd=work)
+                    error=InstallError, cwd=work, env=environ)
         found = _locked_integrity(work / "package-lock.json")
         if found != PNPM_INTEGRITY:
             raise IntegrityError(f"pnpm {PNPM_VERSION}: integrity mismatch: mcpstate pins "
