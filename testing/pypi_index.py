@@ -101,6 +101,19 @@ class PypiIndex(CatalogueServer):
             })
         return out
 
+    def other_bytes(self, data: bytes) -> bytes:
+        """A swapped wheel is still a valid wheel, with one more module: an installer
+        must refuse it for its hash, not because it cannot read it."""
+        import io
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
+            for item in old.infolist():
+                new.writestr(item, old.read(item))
+            new.writestr("injected.py", b"print('swapped by the registry')\n")
+        return out.getvalue()
+
     def _json_api(self, name: str) -> Reply:
         try:
             pkg = catalogue.package(PYPI, name)

@@ -52,9 +52,12 @@ class CatalogueServer(LocalServer):
 
     def served(self, pkg: Package, version: str) -> bytes:
         data = self.artifacts[(self.source, pkg.name, version)].path.read_bytes()
-        if (pkg.name, version) in self.swapped:
-            data += b"\n/* other bytes: swapped by the registry */\n"
-        return data
+        return self.other_bytes(data) if (pkg.name, version) in self.swapped else data
+
+    def other_bytes(self, data: bytes) -> bytes:
+        """What a swapped artifact is served as (npm: the tarball with bytes appended,
+        which pnpm's integrity check refuses before anything else reads it)."""
+        return data + b"\n/* other bytes: swapped by the registry */\n"
 
     def tamper(self, name: str, version: str, bad: bool = True) -> None:
         """Advertise a wrong hash for name@version (or stop doing so)."""

@@ -21,7 +21,7 @@ from mcpstate.store.tools import pnpm_bin, user_dirs
 
 LOCK_FILES = ("package.json", "pnpm-lock.yaml")
 _NOT_FOUND = ("ERR_PNPM_FETCH_404", "ERR_PNPM_NO_MATCHING_VERSION", "ERR_PNPM_NO_VERSIONS")
-_TARBALL = re.compile(r'"(https?://[^"\s]+?/(@[^/"]+/[^/"]+|[^/@"][^/"]*)/-/[^/"]+?-(\d[^/"]*)\.tgz)"')
+_TARBALL = re.compile(r"(https?://\S+?/(@[^/\s]+/[^/\s]+|[^/@\s][^/\s]*)/-/[^/\s]+?-(\d[^/\s]*?)\.tgz)")
 
 
 class LockedPackage(NamedTuple):
@@ -46,8 +46,10 @@ def resolve(package: str, version: str, registry: str | None,
         (work / "package.json").write_bytes(manifest(package, version))
         if previous and "pnpm-lock.yaml" in previous:
             (work / "pnpm-lock.yaml").write_bytes(previous["pnpm-lock.yaml"])
+        # caches of its own: pnpm trusts the metadata it cached for a while, and a lock
+        # must see the registry as it is now (a patch published a minute ago)
         _pnpm(["install", "--lockfile-only", "--ignore-scripts"], work, registry,
-              f"pnpm lock {package}@{version}")
+              f"pnpm lock {package}@{version}", caches=work / ".caches")
         return {name: (work / name).read_bytes() for name in LOCK_FILES}
 
 
@@ -60,7 +62,8 @@ def install(dest: Path, files: Mapping[str, bytes], registry: str | None,
     if not allow_scripts:
         args.append("--ignore-scripts")
     _pnpm(args, dest, registry, "pnpm install")
-    _relocate_bins(dest / "node_modules" / ".bin", dest, final)
+    for folder in _bin_folders(dest / "node_modules"):
+        _relocate_bins(folder, dest, final)
 
 
 def locked_packages(lock: bytes) -> list[LockedPackage]:
@@ -83,19 +86,32 @@ def locked_integrity(lock: bytes, package: str, version: str) -> str | None:
     return None
 
 
-def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str) -> None:
-    from mcpstate.subproc import failure_message, run_captured
+def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: Path | None = None) -> None:
+    from mcpstate.subproc import run_captured
 
+    _write_settings(cwd)
     dirs = user_dirs()
-    cmd = [str(pnpm_bin()), *args, f"--store-dir={dirs.pnpm_store}",
-           f"--config.cache-dir={dirs.home / 'cache' / 'pnpm-metadata'}",
+    store, metadata = (caches / "store", caches / "metadata") if caches else (
+        dirs.pnpm_store, dirs.home / "cache" / "pnpm-metadata")
+    cmd = [str(pnpm_bin()), *args, f"--store-dir={store}",
            "--config.update-notifier=false", "--reporter=append-only"]
     if registry:
         cmd.append(f"--registry={registry}")
-    env = {**os.environ, "npm_config_yes": "false", "CI": "true"}
+    # pnpm 12 keeps its metadata cache in $XDG_CACHE_HOME/pnpm (no --cache-dir): ours
+    env = {**os.environ, "npm_config_yes": "false", "CI": "true", "XDG_CACHE_HOME": str(metadata)}
     proc = run_captured(cmd, what=what, error=InstallError, cwd=cwd, env=env)
     if proc.returncode != 0:
         raise translate(proc, what)
+
+
+def _write_settings(folder: Path) -> None:
+    """pnpm 12 reads its settings from pnpm-workspace.yaml only. A download that fails
+    its integrity check is retried, and pnpm waits 10 s, then 1 min: an apply should
+    fail in seconds, so retries are short (and as few as npm_config_fetch_retries says)."""
+    retries = os.environ.get("npm_config_fetch_retries", "2")
+    retries = retries if retries.isdigit() else "2"
+    (folder / "pnpm-workspace.yaml").write_text(
+        f"fetchRetries: {retries}\nfetchRetryMintimeout: 1000\nfetchRetryMaxtimeout: 5000\n")
 
 
 def translate(proc: subprocess.CompletedProcess[str], what: str) -> InstallError:
@@ -104,7 +120,7 @@ def translate(proc: subprocess.CompletedProcess[str], what: str) -> InstallError
 
     text = f"{proc.stdout}\n{proc.stderr}"
     if "ERR_PNPM_TARBALL_INTEGRITY" in text or "EINTEGRITY" in text:
-        match = _TARBALL.search(text)
+        match = _TARBALL.search(text) or _TARBALL.search(re.sub(r"\n\s*", "", text))  # unwrapped
         who = f"{match.group(2)} {match.group(3)}" if match else "a package of the closure"
         return IntegrityError(f"{who}: integrity mismatch: the registry served other bytes than "
                               "the lock folder's pnpm-lock.yaml locks; nothing was installed")
@@ -122,6 +138,11 @@ def _pnpm_line(text: str) -> str:
         if "ERR_PNPM_" in line:
             return line.split("ERR_PNPM_", 1)[1].split(None, 1)[-1].strip() or line.strip()
     return "(no detail)"
+
+
+def _bin_folders(root: Path) -> list[Path]:
+    """Every `.bin` folder pnpm made (the entry's, and each package's own), links not followed."""
+    return [Path(top) / ".bin" for top, dirs, _ in os.walk(root) if ".bin" in dirs]
 
 
 def _relocate_bins(folder: Path, staging: Path, final: Path) -> None:
