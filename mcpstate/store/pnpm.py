@@ -91,8 +91,8 @@ def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: P
 
     _write_settings(cwd)
     dirs = user_dirs()
-    store, metadata = (caches / "store", caches / "metadata") if caches else (
-        dirs.pnpm_store, dirs.home / "cache" / "pnpm-metadata")
+    store, metadata = (caches / "content", caches / "metadata") if caches else (
+        dirs.pnpm_store, dirs.pnpm_metadata)
     cmd = [str(pnpm_bin()), *args, f"--store-dir={store}",
            "--config.update-notifier=false", "--reporter=append-only"]
     if registry:

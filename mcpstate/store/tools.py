@@ -32,7 +32,8 @@ PNPM_INTEGRITY = ("sha512-CK3GYTGAJ1x8ntraOdzwjJxhrU5+rzMKTzRh8QKw+QdCNFTRF/mOct
 class UserDirs(NamedTuple):
     home: Path
     tools: Path
-    pnpm_store: Path
+    pnpm_store: Path  # pnpm's content store: the files installs hard-link to
+    pnpm_metadata: Path  # pnpm's registry metadata cache ($XDG_CACHE_HOME for pnpm)
     uv_cache: Path
 
 
@@ -40,7 +41,8 @@ def user_dirs(environ: Mapping[str, str] | None = None) -> UserDirs:
     """`MCPSTATE_HOME` (default `~/.local/share/mcpstate`) and the installers' folders in it."""
     env = os.environ if environ is None else environ
     home = Path(env.get("MCPSTATE_HOME") or Path(env.get("HOME") or Path.home()) / ".local/share/mcpstate")
-    return UserDirs(home, home / "tools", home / "cache" / "pnpm", home / "cache" / "uv")
+    cache = home / "cache"
+    return UserDirs(home, home / "tools", cache / "pnpm", cache / "pnpm-metadata", cache / "uv")
 
 
 def pnpm_dir(dirs: UserDirs) -> Path:
@@ -76,10 +78,7 @@ def _bootstrap_pnpm(folder: Path, environ: Mapping[str, str] | None = None) -> N
                      f"pnpm@{PNPM_VERSION}"],
                     what=f"npm install pnpm@{PNPM_VERSION} (bootstrapping mcpstate's installer)",
                     error=InstallError, cwd=work, env=environ)
-        found = _locked_integrity(work / "package-lock.json")
-        if found != PNPM_INTEGRITY:
-            raise IntegrityError(f"pnpm {PNPM_VERSION}: integrity mismatch: mcpstate pins "
-                                 f"{PNPM_INTEGRITY}, npm installed {found}; nothing was kept")
+        verify_bootstrap(work / "package-lock.json")
         try:
             os.rename(work, folder)
         except OSError:
@@ -87,6 +86,14 @@ def _bootstrap_pnpm(folder: Path, environ: Mapping[str, str] | None = None) -> N
                 raise
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def verify_bootstrap(lock: Path) -> None:
+    """npm's package-lock.json must record the integrity pinned here for pnpm."""
+    found = _locked_integrity(lock)
+    if found != PNPM_INTEGRITY:
+        raise IntegrityError(f"pnpm {PNPM_VERSION}: integrity mismatch: mcpstate pins "
+                             f"{PNPM_INTEGRITY}, npm installed {found}; nothing was kept")
 
 
 def _locked_integrity(lock: Path) -> str | None:

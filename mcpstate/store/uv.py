@@ -54,14 +54,13 @@ def install(dest: Path, files: Mapping[str, bytes], index: str | None, package: 
 
 def locked_packages(requirements: bytes) -> list[tuple[str, str, tuple[str, ...]]]:
     """(name, version, hashes) of every pinned line, sorted."""
-    out, current = [], None
+    out: list[tuple[str, str, list[str]]] = []
     for line in requirements.decode().splitlines():
         match = _LINE.match(line)
         if match:
-            current = [match.group(1).lower(), match.group(2), []]
-            out.append(current)
-        if current is not None:
-            current[2] += _HASH.findall(line)
+            out.append((match.group(1).lower(), match.group(2), []))
+        if out:
+            out[-1][2].extend(_HASH.findall(line))
     return sorted((n, v, tuple(h)) for n, v, h in out)
 
 
