@@ -27,6 +27,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     from mcpstate.lockfile import edit, pins
     from mcpstate.errors import LockfileError
     from mcpstate.lockfile.load import display, load_lockfile
+    from mcpstate.lockfile.relock import with_closures
     from mcpstate.registry import fetch_catalogs
 
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
@@ -39,7 +40,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
     if problems:
         raise LockfileError(problems + [f"nothing was written to {display(ctx.lockfile_path)}"])
     locked = _lock_closures(ctx, lockfile, servers, edits, args.refresh)
-    edits = _merge(edits, locked)
+    edits = with_closures(edits, locked)
     if edits:
         text = edit.rewrite((before or b"").decode("utf-8"), edits)
         edit.save(ctx.lockfile_path, before, text)
@@ -62,28 +63,15 @@ def _lock_closures(ctx: Context, lockfile: Any, servers: list[ServerSpec], edits
     """Resolve and write the lock folder files (before the lockfile names their digest)."""
     import os
 
-    from mcpstate.lockfile.closure import write_files
-    from mcpstate.lockfile.relock import lock_closures
+    from mcpstate.lockfile.relock import lock_closures, write_locked
     from mcpstate.registry.urls import install_registries
 
     filled = {e.server: e.integrity for e in edits}
     specs = [s._replace(integrity=filled.get(s.name) or s.integrity) for s in servers]
     registries = install_registries(lockfile.registries, os.environ)
     locked = lock_closures(ctx.lockfile_path, specs, registries, refresh)
-    for done in locked:
-        write_files(ctx.lockfile_path, done.server, done.files)
+    write_locked(ctx.lockfile_path, locked)
     return locked
-
-
-def _merge(edits: list[Edit], locked: list[Any]) -> list[Edit]:
-    """One Edit per server: its filled integrity and its new closure."""
-    from mcpstate.lockfile.edit import Edit
-
-    by_server = {e.server: e for e in edits}
-    for done in locked:
-        old = by_server.get(done.server, Edit(done.server))
-        by_server[done.server] = Edit(done.server, old.version, old.integrity, done.closure)
-    return list(by_server.values())
 
 
 def lock_json(servers: list[ServerSpec], edits: list[Edit]) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mcpstate.lockfile.closure import digest, pinned_version, read_files
+from mcpstate.lockfile.edit import Edit
 from mcpstate.model import ServerSpec
 
 
@@ -53,3 +54,20 @@ def lock_closures(lockfile_path: Path, servers: Sequence[ServerSpec],
         if new != spec.closure or files != current:
             out.append(Locked(spec.name, files, new, why or "refresh"))
     return out
+
+
+def write_locked(lockfile_path: Path, locked: Sequence[Locked]) -> None:
+    """The lock folder files of each locked server (before the lockfile names them)."""
+    from mcpstate.lockfile.closure import write_files
+
+    for done in locked:
+        write_files(lockfile_path, done.server, done.files)
+
+
+def with_closures(edits: Sequence[Edit], locked: Sequence[Locked]) -> list[Edit]:
+    """One Edit per server: what `edits` had for it, and its new closure."""
+    by_server = {e.server: e for e in edits}
+    for done in locked:
+        old = by_server.get(done.server, Edit(done.server))
+        by_server[done.server] = Edit(done.server, old.version, old.integrity, done.closure)
+    return list(by_server.values())

@@ -153,3 +153,18 @@ def test_a_lockfile_without_closure_stays_valid_and_stages_as_before(project) ->
     assert entry.name == f"{NPM_WITH_LIB.replace('/', '+')}@{WITH_LIB_VERSION}"  # no closure digest
     assert (entry / "package-lock.json").exists()  # npm's install, as before closures
     assert not os.path.exists(project.path / "mcpstate.lock.d")
+
+
+def test_update_relocks_the_closure_of_each_moved_pin(project) -> None:  # type: ignore[no-untyped-def]
+    from testing.catalogue import NPM_SERVER, NPM_VERSIONS
+
+    project.write_lockfile(f"version: 1\nservers:\n  app:\n    source: npm\n    package: \"{NPM_SERVER}\"\n"
+                           f"    version: {NPM_VERSIONS['healthy']}\n"
+                           "    update: {constraint: \"~1.1.0\"}\n")
+    project.run("lock", check=True)
+    project.run("update", check=True)
+    text = project.read("mcpstate.lock.yaml")
+    assert f"version: {NPM_VERSIONS['add_tool']}" in text
+    package_json = json.loads(project.read("mcpstate.lock.d/app/package.json"))
+    assert package_json["dependencies"] == {NPM_SERVER: NPM_VERSIONS["add_tool"]}
+    project.run("validate", check=True)  # closure: and the lock folder moved together
