@@ -44,7 +44,8 @@ def test_server(lockfile: Lockfile, state: State, state_dir: StateDir, name: str
         if not is_exact_version(spec.source, version):
             raise UsageError(f"{name}: --version {version!r} is not an exact {spec.source} version "
                              "(as a lockfile pin: one version, no range, no path)")
-        spec = spec._replace(version=version, integrity=None)
+        if version != spec.version:  # not the locked closure: installed unlocked, as written
+            spec = spec._replace(version=version, integrity=None, closure=None, lock_files={})
     state_dir.create()
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(name)

@@ -53,10 +53,15 @@ def install_locked(staging: Path, spec: ServerSpec, registry: str | None, final:
     """Install the closure the lock folder locks into `staging`; return the package's integrity."""
     from mcpstate.lockfile.closure import digest
 
+    from mcpstate.lockfile.closure import pinned_version
+
     files = spec.lock_files
-    if not files or digest(files) != spec.closure:
-        raise StoreError(f"[{spec.name}] the lock folder does not hold the closure {spec.closure} "
-                         "(run `mcpstate lock`)")
+    if not files:  # a revision's record (rollback) whose store entry is gone
+        raise StoreError(f"[{spec.name}] no lock folder files for closure {spec.closure} and no "
+                         "intact store entry of it: it cannot be installed again here")
+    if digest(files) != spec.closure or pinned_version(spec.source, spec.package or "", files) != spec.version:
+        raise StoreError(f"[{spec.name}] the lock folder does not lock {spec.package} {spec.version} "
+                         f"with closure {spec.closure}; run `mcpstate lock`")
     check_own_integrity(spec, files)
     if spec.source == "npm":
         from mcpstate.store import pnpm

@@ -168,3 +168,17 @@ def test_update_relocks_the_closure_of_each_moved_pin(project) -> None:  # type:
     package_json = json.loads(project.read("mcpstate.lock.d/app/package.json"))
     assert package_json["dependencies"] == {NPM_SERVER: NPM_VERSIONS["add_tool"]}
     project.run("validate", check=True)  # closure: and the lock folder moved together
+
+
+def test_the_test_command_stages_the_locked_closure_or_another_version_unlocked(project) -> None:  # type: ignore[no-untyped-def]
+    from testing.catalogue import NPM_SERVER, NPM_VERSIONS
+
+    project.write_lockfile(f"version: 1\nservers:\n  app:\n    source: npm\n    package: \"{NPM_SERVER}\"\n"
+                           f"    version: {NPM_VERSIONS['healthy']}\n")
+    project.run("lock", check=True)
+    project.run("test", "app", check=True)
+    other = project.run("test", "app", "--version", NPM_VERSIONS["add_tool"], check=True)
+    assert "reverse" in other.stdout  # the tool only 1.1.0 has: not the locked 1.0.0
+    entries = sorted(p.name for p in (project.path / ".mcpstate" / "store" / "npm").iterdir())
+    prefix = NPM_SERVER.replace("/", "+")
+    assert entries[0].startswith(f"{prefix}@1.0.0-") and entries[1] == f"{prefix}@{NPM_VERSIONS['add_tool']}"
