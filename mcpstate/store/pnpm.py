@@ -61,7 +61,7 @@ def install(dest: Path, files: Mapping[str, bytes], registry: str | None,
     args = ["install", "--frozen-lockfile", "--prod", "--prefer-offline"]
     if not allow_scripts:
         args.append("--ignore-scripts")
-    _pnpm(args, dest, registry, "pnpm install")
+    _pnpm(args, dest, registry, "pnpm install", builds=allow_scripts)
     for folder in _bin_folders(dest / "node_modules"):
         _relocate_bins(folder, dest, final)
 
@@ -86,10 +86,11 @@ def locked_integrity(lock: bytes, package: str, version: str) -> str | None:
     return None
 
 
-def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: Path | None = None) -> None:
+def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: Path | None = None,
+          builds: bool = False) -> None:
     from mcpstate.subproc import run_captured
 
-    _write_settings(cwd)
+    _write_settings(cwd, builds)
     dirs = user_dirs()
     store, metadata = (caches / "content", caches / "metadata") if caches else (
         dirs.pnpm_store, dirs.pnpm_metadata)
@@ -104,14 +105,16 @@ def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: P
         raise translate(proc, what)
 
 
-def _write_settings(folder: Path) -> None:
+def _write_settings(folder: Path, builds: bool) -> None:
     """pnpm 12 reads its settings from pnpm-workspace.yaml only. A download that fails
     its integrity check is retried, and pnpm waits 10 s, then 1 min: an apply should
-    fail in seconds, so retries are short (and as few as npm_config_fetch_retries says)."""
+    fail in seconds, so retries are short (and as few as npm_config_fetch_retries says).
+    pnpm runs no dependency's build script unless allowed: `allow_install_scripts: true`
+    allows them all, as npm would run them."""
     retries = os.environ.get("npm_config_fetch_retries", "2")
     retries = retries if retries.isdigit() else "2"
-    (folder / "pnpm-workspace.yaml").write_text(
-        f"fetchRetries: {retries}\nfetchRetryMintimeout: 1000\nfetchRetryMaxtimeout: 5000\n")
+    text = f"fetchRetries: {retries}\nfetchRetryMintimeout: 1000\nfetchRetryMaxtimeout: 5000\n"
+    (folder / "pnpm-workspace.yaml").write_text(text + ("dangerouslyAllowAllBuilds: true\n" if builds else ""))
 
 
 def translate(proc: subprocess.CompletedProcess[str], what: str) -> InstallError:

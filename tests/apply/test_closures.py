@@ -182,3 +182,11 @@ def test_the_test_command_stages_the_locked_closure_or_another_version_unlocked(
     entries = sorted(p.name for p in (project.path / ".mcpstate" / "store" / "npm").iterdir())
     prefix = NPM_SERVER.replace("/", "+")
     assert entries[0].startswith(f"{prefix}@1.0.0-") and entries[1] == f"{prefix}@{NPM_VERSIONS['add_tool']}"
+
+
+def test_allow_install_scripts_installs_a_locked_closure_with_pnpm_builds_allowed(project) -> None:  # type: ignore[no-untyped-def]
+    project.write_lockfile(lockfile_text(NPM) + "    allow_install_scripts: true\n")
+    project.run("lock", check=True)
+    project.run("apply", "--auto-approve", check=True)
+    settings = (store_entry(project) / "pnpm-workspace.yaml").read_text()
+    assert "dangerouslyAllowAllBuilds: true" in settings
