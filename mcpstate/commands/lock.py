@@ -45,7 +45,7 @@ def run(ctx: Context, args: argparse.Namespace) -> int:
         text = edit.rewrite((before or b"").decode("utf-8"), edits)
         edit.save(ctx.lockfile_path, before, text)
     if args.format == "json":
-        ctx.out.json(lock_json(servers, edits))
+        ctx.out.json(lock_json(servers, edits, locked))
         return 0
     for filled in edits:
         if filled.integrity:
@@ -74,12 +74,13 @@ def _lock_closures(ctx: Context, lockfile: Any, servers: list[ServerSpec], edits
     return locked
 
 
-def lock_json(servers: list[ServerSpec], edits: list[Edit]) -> dict[str, Any]:
+def lock_json(servers: list[ServerSpec], edits: list[Edit], locked: list[Any]) -> dict[str, Any]:
     """`checked`: the pins whose integrity the registry confirmed; `filled`: the ones
-    that had none and have the registry's now."""
+    that had none and have the registry's now; `closures`: the lock folders written."""
     filled = {e.server: e.integrity for e in edits if e.integrity}
     return {"format_version": "1",
             "filled": [{"server": s.name, "version": s.version, "integrity": filled[s.name]}
                        for s in servers if s.name in filled],
             "checked": [{"server": s.name, "version": s.version, "integrity": s.integrity}
-                        for s in servers if s.name not in filled]}
+                        for s in servers if s.name not in filled],
+            "closures": [{"server": d.server, "closure": d.closure, "why": d.why} for d in locked]}
