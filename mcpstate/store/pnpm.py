@@ -94,8 +94,7 @@ def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: P
     dirs = user_dirs()
     store, metadata = (caches / "content", caches / "metadata") if caches else (
         dirs.pnpm_store, dirs.pnpm_metadata)
-    cmd = [str(pnpm_bin()), *args, f"--store-dir={store}",
-           "--config.update-notifier=false", "--reporter=append-only"]
+    cmd = [str(pnpm_bin()), *args, f"--store-dir={store}", "--reporter=append-only"]
     if registry:
         cmd.append(f"--registry={registry}")
     # pnpm 12 keeps its metadata cache in $XDG_CACHE_HOME/pnpm (no --cache-dir): ours
@@ -110,10 +109,12 @@ def _write_settings(folder: Path, builds: bool) -> None:
     its integrity check is retried, and pnpm waits 10 s, then 1 min: an apply should
     fail in seconds, so retries are short (and as few as npm_config_fetch_retries says).
     pnpm runs no dependency's build script unless allowed: `allow_install_scripts: true`
-    allows them all, as npm would run them."""
+    allows them all, as npm would run them. No update check: it asks the registry for
+    pnpm's own versions on every run."""
     retries = os.environ.get("npm_config_fetch_retries", "2")
     retries = retries if retries.isdigit() else "2"
-    text = f"fetchRetries: {retries}\nfetchRetryMintimeout: 1000\nfetchRetryMaxtimeout: 5000\n"
+    text = (f"fetchRetries: {retries}\nfetchRetryMintimeout: 1000\nfetchRetryMaxtimeout: 5000\n"
+            "updateNotifier: false\n")
     (folder / "pnpm-workspace.yaml").write_text(text + ("dangerouslyAllowAllBuilds: true\n" if builds else ""))
 
 

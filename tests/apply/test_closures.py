@@ -77,8 +77,14 @@ def test_the_same_lock_installs_the_same_closure_after_caches_are_gone(project, 
 
     wipe_store_and_caches(project)
     world.publish(source, PACKAGES[source][1], LIB_PATCH)  # npm/pip alone would now take it
+    seen = len(world.npm.requests)
     project.run("apply", "--auto-approve", check=True)
     second = installed_closure(store_entry(project), source)
+    if source == NPM:  # frozen: the locked tarballs (metadata for pnpm's policy check), no update check
+        paths = [r.path for r in world.npm.requests[seen:]]
+        assert sorted(p for p in paths if p.endswith(".tgz")) == [
+            "/@mcpstate-fixture/lib/-/lib-1.0.0.tgz", "/@mcpstate-fixture/with-lib/-/with-lib-1.0.0.tgz"]
+        assert "/pnpm" not in paths
     assert second == first  # every name, version and file hash
     project.run("plan", "--detailed-exitcode", check=0)
     project.run("lock", check=True)  # lock checks; without --refresh it moves nothing
