@@ -100,8 +100,8 @@ def _uv(args: list[str], cwd: Path, index: str | None, what: str) -> None:
     cmd = [str(uv_bin()), *args]
     if index:
         cmd += ["--index-url", index]
-    env = {**os.environ, "UV_CACHE_DIR": str(user_dirs().uv_cache), "UV_PYTHON_DOWNLOADS": "never",
-           "UV_NO_CONFIG": "1"}
+    # the user's uv configuration (a mirror in uv.toml) is kept, as npm's and pip's are
+    env = {**os.environ, "UV_CACHE_DIR": str(user_dirs().uv_cache), "UV_PYTHON_DOWNLOADS": "never"}
     env.pop("VIRTUAL_ENV", None)
     proc = run_captured(cmd, what=what, error=InstallError, cwd=cwd, env=env)
     if proc.returncode != 0:
