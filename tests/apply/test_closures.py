@@ -109,6 +109,10 @@ def test_lock_refresh_moves_a_transitive_patch_and_the_plan_says_closure(project
     plan = json.loads(project.run("plan", "--format", "json", check=True).stdout)
     assert [(c["server"], c["action"], c["action_reason"]) for c in plan["changes"]] == [
         ("srv", "update", "closure")]
+    lib = PACKAGES[source][1]
+    assert plan["changes"][0]["details"] == [
+        f"closure: 1 changed ({lib} {LIB_VERSION} -> {LIB_PATCH}), 0 added, 0 removed"]
+    assert f"{lib} {LIB_VERSION} -> {LIB_PATCH}" in project.run("plan", check=True).stdout
     project.run("apply", "--auto-approve", check=True)
     assert lib_key(source, LIB_PATCH) in installed_closure(store_entry(project), source)
     project.run("plan", "--detailed-exitcode", check=0)
