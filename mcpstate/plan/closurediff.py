@@ -33,7 +33,7 @@ def _with_diff(change: Change, lockfile: Lockfile, observed: Observed, state_dir
         return change
     after = packages(spec.source, spec.lock_files.get(LOCK_FILE[spec.source], b""))
     before = _applied_packages(applied.store_path if applied else None, spec.source, state_dir)
-    line = diff_line(before, after)
+    line = diff_line(before, after) if applied else f"closure: {len(after)} package(s) locked"
     details = tuple(d for d in change.details if not d.startswith("closure: sha256-"))
     return change._replace(details=(*details, line))
 
