@@ -76,6 +76,8 @@ class ServerSpec(NamedTuple):
     allow_install_scripts: bool = False
     update: UpdatePolicy = UpdatePolicy()
     test: TestSpec = TestSpec()
+    closure: str | None = None  # digest of the lock folder's closure files (lockfile/closure.py)
+    lock_files: Mapping[str, bytes] = EMPTY  # those files, as read when the lockfile was loaded
 
     def config(self) -> dict[str, Any]:
         """What decides the written entry besides the version (recorded in the state)."""

@@ -1,4 +1,4 @@
-"""The one runner for short subprocesses (npm, pip, venv). Long-lived server processes
+"""The one runner for short subprocesses (npm, pnpm, uv, pip, venv). Long-lived server processes
 are the probe's business (mcpstate/probe/)."""
 
 from __future__ import annotations
@@ -19,8 +19,25 @@ def run_checked(
 ) -> subprocess.CompletedProcess[str]:
     """Run `cmd`; on a non-zero exit or a timeout raise `error` naming `what` and the
     last lines of its output, so the user sees why without a traceback."""
+    proc = run_captured(cmd, what=what, error=error, cwd=cwd, env=env, timeout=timeout)
+    if proc.returncode != 0:
+        raise error(failure_message(proc, what))
+    return proc
+
+
+def run_captured(
+    cmd: Sequence[str],
+    *,
+    what: str,
+    error: type[Exception],
+    cwd: Path | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = 600.0,
+) -> subprocess.CompletedProcess[str]:
+    """Run `cmd` and return it whatever its exit code, for callers that translate an
+    installer's failures themselves; a timeout or a missing program raises `error`."""
     try:
-        proc = subprocess.run(
+        return subprocess.run(
             list(cmd), cwd=cwd, env=dict(env) if env is not None else None,
             stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
         )
@@ -28,10 +45,12 @@ def run_checked(
         raise error(f"{what} timed out after {timeout:g} s") from None
     except FileNotFoundError:
         raise error(f"{what}: {cmd[0]} not found on PATH") from None
-    if proc.returncode != 0:
-        tail = _last_lines(proc.stderr or proc.stdout)
-        raise error(f"{what}: {Path(cmd[0]).name} exited {proc.returncode}: {tail}")
-    return proc
+
+
+def failure_message(proc: subprocess.CompletedProcess[str], what: str) -> str:
+    """`<what>: <program> exited N: <last useful lines>`."""
+    tail = _last_lines(proc.stderr or proc.stdout)
+    return f"{what}: {Path(proc.args[0]).name} exited {proc.returncode}: {tail}"
 
 
 # lines that explain nothing: pip's notes on a machine's extra indexes, npm's log pointer

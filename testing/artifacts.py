@@ -75,16 +75,28 @@ def _behaviour_json(pkg: Package, release: Release) -> bytes:
 # -- npm ----------------------------------------------------------------------------
 
 def npm_files(pkg: Package, release: Release) -> dict[str, bytes]:
-    """The source folder of one npm version: package.json, the server, its behaviour."""
-    manifest = {
+    """The source folder of one npm version: package.json, the server, its behaviour
+    (a library: package.json and index.js)."""
+    if pkg.library:
+        return _npm_library_files(pkg, release)
+    manifest: dict[str, object] = {
         "name": pkg.name, "version": release.version,
         "description": f"mcpstate fixture MCP server ({release.behaviour})",
         "license": "MIT", "bin": {pkg.bin: "fixture_server.js"},
         "files": ["fixture_server.js", "behaviour.json"], "engines": {"node": ">=18"},
     }
+    if pkg.depends:
+        manifest["dependencies"] = dict(pkg.depends)
     return {"package.json": json.dumps(manifest, indent=2).encode() + b"\n",
             "fixture_server.js": (SERVERS / "fixture_server.js").read_bytes(),
             "behaviour.json": _behaviour_json(pkg, release)}
+
+
+def _npm_library_files(pkg: Package, release: Release) -> dict[str, bytes]:
+    manifest = {"name": pkg.name, "version": release.version, "description": "mcpstate fixture library",
+                "license": "MIT", "main": "index.js", "files": ["index.js"]}
+    index = f"module.exports = {{ version: {json.dumps(release.version)} }};\n"
+    return {"package.json": json.dumps(manifest, indent=2).encode() + b"\n", "index.js": index.encode()}
 
 
 def build_npm(cache: Path) -> list[Artifact]:
@@ -111,7 +123,8 @@ def _npm_pack(jobs: list[tuple[dict[str, bytes], Path]], cache: Path) -> None:
             src.mkdir()
             for name, data in files.items():
                 (src / name).write_bytes(data)
-            (src / "fixture_server.js").chmod(0o755)
+            if (src / "fixture_server.js").exists():
+                (src / "fixture_server.js").chmod(0o755)
             folders.append(str(src))
         (work / "npmrc").write_text("")
         env = {**os.environ, "npm_config_cache": str(cache / "npm-cache"),
@@ -137,6 +150,9 @@ def wheel_files(pkg: Package, release: Release) -> dict[str, bytes]:
     metadata = (f"Metadata-Version: 2.1\nName: {pkg.name}\nVersion: {release.version}\n"
                 f"Summary: mcpstate fixture MCP server ({release.behaviour})\n"
                 "Requires-Python: >=3.8\n")
+    metadata += "".join(f"Requires-Dist: {name}{spec}\n" for name, spec in pkg.depends.items())
+    if pkg.library:
+        return _wheel_library_files(pkg, release, metadata.replace("MCP server", "library"))
     return {
         f"{mod}/__init__.py": b'"""mcpstate fixture MCP server."""\n',
         f"{mod}/__main__.py": b"from .server import main\n\nraise SystemExit(main())\n",
@@ -146,6 +162,16 @@ def wheel_files(pkg: Package, release: Release) -> dict[str, bytes]:
         f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: mcpstate-testing\n"
                          b"Root-Is-Purelib: true\nTag: py3-none-any\n",
         f"{info}/entry_points.txt": f"[console_scripts]\n{pkg.bin} = {mod}.server:main\n".encode(),
+    }
+
+
+def _wheel_library_files(pkg: Package, release: Release, metadata: str) -> dict[str, bytes]:
+    info = f"{pkg.module}-{release.version}.dist-info"
+    return {
+        f"{pkg.module}/__init__.py": f"VERSION = {release.version!r}\n".encode(),
+        f"{info}/METADATA": metadata.encode(),
+        f"{info}/WHEEL": b"Wheel-Version: 1.0\nGenerator: mcpstate-testing\n"
+                         b"Root-Is-Purelib: true\nTag: py3-none-any\n",
     }
 
 

@@ -29,6 +29,18 @@ PYPI_CALENDAR_SCRIPT = "mcpstate-fixture-calendar"
 PYPI_TAMPERED = "mcpstate-fixture-tampered"  # its index link carries a wrong sha256
 PYPI_TAMPERED_SCRIPT = "mcpstate-fixture-tampered"
 
+# A dependency graph: a server that depends on a library (not a server: no bin) whose
+# patch release is held back until a test publishes it (`world.publish`).
+NPM_LIB = "@mcpstate-fixture/lib"
+NPM_WITH_LIB = "@mcpstate-fixture/with-lib"
+NPM_WITH_LIB_BIN = "mcpstate-fixture-with-lib"
+PYPI_LIB = "mcpstate-fixture-lib"
+PYPI_WITH_LIB = "mcpstate-fixture-with-lib"
+PYPI_WITH_LIB_SCRIPT = "mcpstate-fixture-with-lib"
+LIB_VERSION = "1.0.0"
+LIB_PATCH = "1.0.1"  # unpublished until a test calls world.publish(source, lib, LIB_PATCH)
+WITH_LIB_VERSION = "1.0.0"
+
 # behaviour -> version of the main server package, for each source.
 NPM_VERSIONS: dict[str, str] = {
     "healthy": "1.0.0", "add_tool": "1.1.0", "remove_tool": "1.2.0", "change_schema": "1.3.0",
@@ -57,6 +69,7 @@ class Release:
     yanked: str | None = None  # PyPI yank reason (PEP 592)
     deprecated: str | None = None  # npm deprecation message
     bad_integrity: bool = False  # the registry advertises a hash that is not the artifact's
+    held_back: bool = False  # not on the registry until a test publishes it
 
 
 @dataclass(frozen=True)
@@ -66,6 +79,8 @@ class Package:
     bin: str  # npm bin name, or PyPI console script
     releases: tuple[Release, ...]
     dist_tags: dict[str, str] = field(default_factory=dict)  # npm; "latest" is required
+    depends: dict[str, str] = field(default_factory=dict)  # name -> range (npm) / specifier (PyPI)
+    library: bool = False  # a dependency, not a server: no bin, no console script
 
     def release(self, version: str) -> Release:
         for release in self.releases:
@@ -100,6 +115,11 @@ def _calendar() -> tuple[Release, ...]:
                  for i, (v, age) in enumerate(zip(CALENDAR_VERSIONS, ages)))
 
 
+def _lib_releases() -> tuple[Release, ...]:
+    # the patch is a few days old when published, so no installer's release-age rule holds it
+    return (Release(LIB_VERSION, "healthy", _days(30)), Release(LIB_PATCH, "healthy", _days(3), held_back=True))
+
+
 PACKAGES: tuple[Package, ...] = (
     Package(NPM, NPM_SERVER, NPM_SERVER_BIN, _server_releases(NPM_PRERELEASE, None),
             {"latest": NPM_LATEST, "beta": NPM_PRERELEASE}),
@@ -109,6 +129,12 @@ PACKAGES: tuple[Package, ...] = (
     Package(NPM, NPM_CALENDAR, NPM_CALENDAR_BIN, _calendar(), {"latest": CALENDAR_RECENT}),
     Package(NPM, NPM_TAMPERED, NPM_TAMPERED_BIN, (
         Release("1.0.0", "healthy", _days(50), bad_integrity=True),), {"latest": "1.0.0"}),
+    Package(NPM, NPM_LIB, "", _lib_releases(), {"latest": LIB_VERSION}, library=True),
+    Package(NPM, NPM_WITH_LIB, NPM_WITH_LIB_BIN, (Release(WITH_LIB_VERSION, "healthy", _days(20)),),
+            {"latest": WITH_LIB_VERSION}, depends={NPM_LIB: "^1.0.0"}),
+    Package(PYPI, PYPI_LIB, "", _lib_releases(), library=True),
+    Package(PYPI, PYPI_WITH_LIB, PYPI_WITH_LIB_SCRIPT, (Release(WITH_LIB_VERSION, "healthy", _days(20)),),
+            depends={PYPI_LIB: ">=1.0,<2"}),
     Package(PYPI, PYPI_SERVER, PYPI_SERVER_SCRIPT, _server_releases(PYPI_PRERELEASE, PYPI_YANKED)),
     Package(PYPI, PYPI_CALENDAR, PYPI_CALENDAR_SCRIPT, _calendar()),
     Package(PYPI, PYPI_TAMPERED, PYPI_TAMPERED_SCRIPT, (

@@ -64,26 +64,29 @@ class NpmRegistry(CatalogueServer):
         return Reply.not_found(path)
 
     def _tarball(self, pkg: Package, filename: str) -> Reply:
-        for release in pkg.releases:
+        for release in self.releases(pkg):
             if self.tarball_url(pkg.name, release.version).endswith("/" + filename):
-                data = self.artifacts[(NPM, pkg.name, release.version)].path.read_bytes()
-                return Reply(200, data, "application/octet-stream", etag=False)
+                return Reply(200, self.served(pkg, release.version), "application/octet-stream", etag=False)
         return Reply.not_found(filename)
 
     def packument(self, pkg: Package) -> dict[str, Any]:
         """The full document npm reads, built fresh so tamper() applies at once."""
-        times = {r.version: iso(self.now - r.age) for r in pkg.releases}
+        releases = self.releases(pkg)
+        times = {r.version: iso(self.now - r.age) for r in releases}
+        tags = dict(pkg.dist_tags)
+        if pkg.library:  # a library's latest is its newest release on the registry
+            tags["latest"] = releases[-1].version
         return {
             "_id": pkg.name, "name": pkg.name, "description": "mcpstate fixture MCP server",
-            "dist-tags": dict(pkg.dist_tags),
-            "versions": {r.version: self.manifest(pkg, r.version) for r in pkg.releases},
+            "dist-tags": tags,
+            "versions": {r.version: self.manifest(pkg, r.version) for r in releases},
             "time": {"created": min(times.values()), "modified": max(times.values()), **times},
             "modified": max(times.values()),
         }
 
     def manifest(self, pkg: Package, version: str) -> dict[str, Any]:
         release = pkg.release(version)
-        data = self.artifacts[(NPM, pkg.name, version)].path.read_bytes()
+        data = self.served(pkg, version)
         if (pkg.name, version) in self.tampered:
             data += b"tampered"  # hashes of other bytes: npm must refuse the tarball
         manifest: dict[str, Any] = {
@@ -94,6 +97,10 @@ class NpmRegistry(CatalogueServer):
                      "shasum": hashlib.sha1(data).hexdigest(),
                      "integrity": "sha512-" + base64.b64encode(hashlib.sha512(data).digest()).decode()},
         }
+        if pkg.library:
+            del manifest["bin"]
+        if pkg.depends:
+            manifest["dependencies"] = dict(pkg.depends)
         if release.deprecated:
             manifest["deprecated"] = release.deprecated
         return manifest

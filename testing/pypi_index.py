@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from testing import catalogue
-from testing.catalogue import PYPI, Package
+from testing.catalogue import PYPI, Package, Release
 from testing.httpbase import Reply
 from testing.registrybase import CatalogueServer
 
@@ -70,7 +70,7 @@ class PypiIndex(CatalogueServer):
         files = self.files(pkg)
         if wants_json:
             return Reply.json({"meta": {"api-version": "1.1"}, "name": catalogue.normalize_pypi(pkg.name),
-                               "versions": [r.version for r in pkg.releases], "files": files},
+                               "versions": [r.version for r in self.releases(pkg)], "files": files},
                               content_type=JSON_TYPE)
         links = "".join(_anchor(f) for f in files)
         return Reply(200, _page(f"Links for {pkg.name}", links), HTML_TYPE)
@@ -78,25 +78,41 @@ class PypiIndex(CatalogueServer):
     def _file(self, filename: str) -> Reply:
         for artifact in self.artifacts.values():
             if artifact.source == PYPI and artifact.filename == filename:
-                return Reply(200, artifact.path.read_bytes(), "application/octet-stream", etag=False)
+                if (artifact.name, artifact.version) in self.held:
+                    break
+                pkg = catalogue.package(PYPI, artifact.name)
+                return Reply(200, self.served(pkg, artifact.version), "application/octet-stream", etag=False)
         return Reply.not_found(filename)
 
     def files(self, pkg: Package) -> list[dict[str, Any]]:
         """PEP 691 file entries, one wheel per release, oldest first."""
         out = []
-        for release in pkg.releases:
+        for release in self.releases(pkg):
             artifact = self.artifacts[(PYPI, pkg.name, release.version)]
-            data = artifact.path.read_bytes()
+            data = self.served(pkg, release.version)
             if (pkg.name, release.version) in self.tampered:
                 data += b"tampered"
             out.append({
                 "filename": artifact.filename, "url": f"{self.origin}/files/{artifact.filename}",
                 "hashes": {"sha256": hashlib.sha256(data).hexdigest()},
-                "requires-python": REQUIRES_PYTHON, "size": artifact.path.stat().st_size,
+                "requires-python": REQUIRES_PYTHON, "size": len(data),
                 "upload-time": iso(self.now - release.age),
                 "yanked": release.yanked if release.yanked else False,
             })
         return out
+
+    def other_bytes(self, data: bytes) -> bytes:
+        """A swapped wheel is still a valid wheel, with one more module: an installer
+        must refuse it for its hash, not because it cannot read it."""
+        import io
+        import zipfile
+
+        out = io.BytesIO()
+        with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w") as new:
+            for item in old.infolist():
+                new.writestr(item, old.read(item))
+            new.writestr("injected.py", b"print('swapped by the registry')\n")
+        return out.getvalue()
 
     def _json_api(self, name: str) -> Reply:
         try:
@@ -109,14 +125,14 @@ class PypiIndex(CatalogueServer):
             "upload_time_iso_8601": f["upload-time"], "yanked": bool(f["yanked"]),
             "yanked_reason": f["yanked"] or None, "packagetype": "bdist_wheel"}]
             for f in self.files(pkg)}
-        latest = _latest(pkg)
+        latest = _latest(self.releases(pkg))
         return Reply.json({"info": {"name": pkg.name, "version": latest, "requires_python": REQUIRES_PYTHON},
                            "releases": releases, "urls": releases[latest]})
 
 
-def _latest(pkg: Package) -> str:
+def _latest(releases: tuple[Release, ...]) -> str:
     # The catalogue lists releases oldest first; a letter marks a PEP 440 pre-release.
-    stable = [r.version for r in pkg.releases if not r.yanked and not any(c.isalpha() for c in r.version)]
+    stable = [r.version for r in releases if not r.yanked and not any(c.isalpha() for c in r.version)]
     return stable[-1]
 
 

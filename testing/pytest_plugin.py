@@ -1,8 +1,9 @@
 """pytest fixtures for mcpstate's tests; pyproject loads this with `-p testing.pytest_plugin`.
 
 - `world` (session): the local npm registry + PyPI index (testing/world.py).
-- autouse isolation: HOME, XDG dirs, TMPDIR, npm's cache and user config, pip's config
-  all inside tmp_path; outer npm/pip/uv/MCPSTATE_ settings dropped; the registry
+- autouse isolation: HOME, XDG dirs, TMPDIR, npm's cache and user config, pip's config,
+  MCPSTATE_HOME all inside tmp_path (MCPSTATE_HOME/tools seeded with the pinned pnpm when
+  the test uses `world`); outer npm/pip/uv/MCPSTATE_ settings dropped; the registry
   variables set only when the test uses `world`. A test FAILS when it creates or
   changes a file in the repository, creates an mcpstate file in the working directory,
   or ends with one of those variables pointing outside pytest's temporary folders.
@@ -60,6 +61,7 @@ def _isolation(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory:
     shared = request.getfixturevalue("world") if "world" in request.fixturenames else None
     if shared is not None:
         env.update(shared.env)
+        _seed_tools(Path(env["MCPSTATE_HOME"]))
     for key in set(os.environ) - set(env):
         monkeypatch.delenv(key)
     for key, value in env.items():
@@ -71,6 +73,15 @@ def _isolation(request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory:
     forget_all()  # values a test resolved in-process must not be redacted in the next test
     if shared is not None:  # the world is shared: what one test injected must not leak
         shared.reset(keep_remotes=remotes_before)
+
+
+def _seed_tools(home: Path) -> None:
+    """Tests that install get mcpstate's pinned pnpm already bootstrapped (one bootstrap
+    per machine, linked into each test's MCPSTATE_HOME): bootstrapping costs seconds."""
+    from testing.tools import seed_tools
+
+    seed_tools(home)
+
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,15 @@ class InstallFailed(AssertionError):
 
 def isolated_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """`base` (default os.environ) with HOME, XDG dirs, TMPDIR, npm's cache and user config,
-    and pip's config all inside `root`; outer npm/pip/uv/mcpstate settings removed."""
+    pip's config and MCPSTATE_HOME (mcpstate's installers and their caches) all inside
+    `root`; outer npm/pip/uv/mcpstate settings removed."""
     env = {k: v for k, v in (base if base is not None else os.environ).items()
            if not k.upper().startswith(_DROP_PREFIXES)}
     home = root / "home"
     dirs = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_CACHE_HOME": home / ".cache",
             "XDG_DATA_HOME": home / ".local" / "share", "XDG_STATE_HOME": home / ".local" / "state",
-            "TMPDIR": root / "tmp", "npm_config_cache": root / "npm-cache"}
+            "TMPDIR": root / "tmp", "npm_config_cache": root / "npm-cache",
+            "MCPSTATE_HOME": root / "mcpstate-home"}
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     userconfig = home / ".npmrc"
@@ -94,3 +96,37 @@ def pip_install(specs: str | Sequence[str], venv: Path, index_url: str, *,
 
 def venv_bin(venv: Path, name: str) -> Path:
     return venv / "bin" / name
+
+
+def tools_cache() -> Path:
+    """Where one bootstrap of mcpstate's pinned pnpm is kept for every test session and
+    the demo (next to the world's artifact cache, git-ignored)."""
+    from testing.artifacts import default_cache_dir
+
+    return default_cache_dir().parent / "tools"
+
+
+def seed_tools(mcpstate_home: Path, env: Mapping[str, str] | None = None) -> None:
+    """MCPSTATE_HOME/tools as mcpstate would bootstrap it, from one shared bootstrap:
+    hard links where the file system allows, else copies. The shared one is made on
+    first use with mcpstate's own bootstrap (npm, the public registry, integrity
+    checked), in an isolated npm environment: a fresh machine needs no npm cache."""
+    import shutil
+
+    from mcpstate.store.tools import PNPM_VERSION, _bootstrap_pnpm
+
+    shared = tools_cache() / f"pnpm-{PNPM_VERSION}"
+    if not shared.is_dir():
+        import tempfile
+
+        with tempfile.TemporaryDirectory(prefix="mcpstate-npm-") as tmp:
+            _bootstrap_pnpm(shared, isolated_env(Path(tmp), env))
+    dest = mcpstate_home / "tools" / shared.name
+    if dest.exists():
+        return
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copytree(shared, dest, symlinks=True, copy_function=os.link)
+    except OSError:  # another file system: copy
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(shared, dest, symlinks=True)

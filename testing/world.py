@@ -92,6 +92,17 @@ class World:
         """The true integrity of a catalogue artifact (even when the registry lies about it)."""
         return self.artifact(source, name, version).integrity
 
+    def publish(self, source: str, name: str, version: str) -> None:
+        """Put a held-back release (a library's patch) on its registry, as if just published."""
+        self._registry(source).publish(name, version)
+
+    def serve_other_bytes(self, source: str, name: str, version: str) -> None:
+        """The registry serves other bytes for name@version (and metadata to match)."""
+        self._registry(source).serve_other_bytes(name, version)
+
+    def _registry(self, source: str) -> NpmRegistry | PypiIndex:
+        return self.npm if source == "npm" else self.pypi
+
     def remote(self, behaviour: str = "healthy", *, sse: bool = False, version: str = "0.0.0") -> RemoteServer:
         """Start a remote fixture server that lives until the world stops (or its .stop())."""
         server = RemoteServer(behaviour, sse=sse, version=version).start()

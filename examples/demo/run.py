@@ -1,11 +1,14 @@
 """`make demo`: mcpstate on the bundled example, against the local fixture registries.
 
 Copies examples/demo/ to ./demo/, starts the hermetic npm registry and PyPI index
-(no internet needed), and walks through validate, plan, apply, status, history, an
-upgrade that fails its live check and rolls back, and a rollback."""
+(no internet needed but for mcpstate's pinned pnpm, bootstrapped once from the public
+npm registry into .cache/tools), and walks through lock (each server's closure into
+mcpstate.lock.d/), validate, plan, apply, status, history, an upgrade that fails its
+live check and rolls back, and a rollback."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -15,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from testing.catalogue import NPM_VERSIONS  # noqa: E402
-from testing.tools import isolated_env  # noqa: E402
+from testing.tools import isolated_env, seed_tools  # noqa: E402
 from testing.world import World  # noqa: E402
 
 DEMO = ROOT / "demo"
@@ -27,7 +30,9 @@ def main() -> int:
     shutil.copytree(ROOT / "examples" / "demo", DEMO, ignore=shutil.ignore_patterns("run.py"))
     with World() as world:
         env = {**isolated_env(DEMO / ".sandbox"), **world.env}
-        step(env, "Check the lockfile", "validate")
+        seed_tools(Path(env["MCPSTATE_HOME"]))
+        step(env, "Lock each server's closure (mcpstate.lock.d/, closure: in the lockfile)", "lock")
+        step(env, "Check the lockfile and its lock folder", "validate")
         step(env, "What would change (nothing is touched)", "plan")
         step(env, "Apply: stage, verify, health-test, swap, check, commit", "apply", "--auto-approve")
         step(env, "Probe every managed server live", "status")
@@ -35,10 +40,12 @@ def main() -> int:
         lock = DEMO / "mcpstate.lock.yaml"
         bad, good = NPM_VERSIONS["second_start_fails"], NPM_VERSIONS["add_tool"]
         pin(lock, "1.0.0", bad)
+        step(env, "The pull request re-locks the moved pin", "lock", "notes")
         step(env, "An upgrade in review: the plan a PR comment would show", "plan", "--format", "markdown")
         step(env, f"Apply it: {bad} passes its test, then fails the live check, and is rolled back",
              "apply", "--auto-approve")
         pin(lock, bad, good)
+        step(env, "Re-lock", "lock", "notes")
         step(env, f"A good upgrade to {good}", "apply", "--auto-approve")
         step(env, "History of 'notes'", "history", "notes")
         step(env, "Roll 'notes' back to revision 1", "rollback", "notes", "1")
@@ -48,8 +55,10 @@ def main() -> int:
 
 
 def pin(lock: Path, old: str, new: str) -> None:
-    """Edit the notes server's pin, as a pull request would."""
-    lock.write_text(lock.read_text().replace(f"version: {old}", f"version: {new}", 1))
+    """Edit the notes server's pin by hand, as a pull request would: the new version, and
+    its old integrity line deleted, for `mcpstate lock` to fill in with the closure."""
+    text = lock.read_text().replace(f"version: {old}", f"version: {new}", 1)
+    lock.write_text(re.sub(rf"(version: {re.escape(new)}\n)\s*integrity: \S+\n", r"\1", text, count=1))
 
 
 def step(env: dict[str, str], title: str, *args: str) -> None:

@@ -51,7 +51,8 @@ def _spec_to_test(lockfile: Lockfile, name: str, version: str | None) -> ServerS
         if not is_exact_version(spec.source, version):
             raise UsageError(f"{name}: --version {version!r} is not an exact {spec.source} version "
                              "(as a lockfile pin: one version, no range, no path)")
-        spec = spec._replace(version=version, integrity=None)
+        if version != spec.version:  # not the locked closure: installed unlocked, as written
+            spec = spec._replace(version=version, integrity=None, closure=None, lock_files={})
     return spec
 
 

@@ -63,4 +63,5 @@ def spec_from_record(name: str, record: dict[str, Any], test: TestSpec) -> Serve
         version=record.get("version"), integrity=record.get("integrity"), bin=config.get("bin"),
         command=config.get("command"), url=config.get("url"), transport=config.get("transport"),
         args=tuple(config.get("args", ())), env=dict(config.get("env", {})),
-        headers=dict(config.get("headers", {})), protected=bool(record.get("protected")), test=test)
+        headers=dict(config.get("headers", {})), protected=bool(record.get("protected")), test=test,
+        closure=record.get("closure"))

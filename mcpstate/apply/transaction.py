@@ -221,7 +221,7 @@ def _applied(job: Job, revision: int, written: Mapping[str, str]) -> AppliedServ
         version=spec.version, integrity=job.integrity or spec.integrity,
         store_path=str(job.store_path) if job.store_path else None, entries=dict(written),
         config=spec.config(), protected=spec.protected, tools=job.tools,
-        applied_at=now_iso(), previous=previous, tx=job.tx)
+        applied_at=now_iso(), previous=previous, tx=job.tx, closure=spec.closure)
 
 
 def _without_previous(record: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -1,5 +1,6 @@
-"""mcpstate update: move pins to WANTED (LATEST with --latest) and refresh their
-integrity, rewriting only those lines of the lockfile."""
+"""mcpstate update: move pins to WANTED (LATEST with --latest), refresh their
+integrity and re-lock their closures (the lock folder first), rewriting only those
+lines of the lockfile."""
 
 from __future__ import annotations
 
@@ -42,6 +43,8 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
         ctx.out.progress(line)
     if moves:  # rewritten in a dry run too: a pin it cannot rewrite fails the same way
         edits = [edit.Edit(m.server, m.new, m.integrity) for m in moves]
+        if not args.dry_run:
+            edits = _relock(ctx, lockfile, moves, edits)
         text = edit.rewrite((before or b"").decode("utf-8"), edits)
         if not args.dry_run:
             edit.save(ctx.lockfile_path, before, text)
@@ -50,6 +53,23 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
             f"Updated {len(moves)} pin(s) in {where}; review, then run: mcpstate plan")
     return Result(0, update_json(moves, args.dry_run), _lines(moves, args.latest),
                   notes=[done] if moves else [])
+
+
+def _relock(ctx: Context, lockfile: Any, moves: list[Move], edits: list[Any]) -> list[Any]:
+    """The moved pins' closures, locked and written to the lock folder; a server without
+    `closure:` stays so (`mcpstate lock` adopts it)."""
+    import os
+
+    from mcpstate.lockfile.relock import lock_closures, with_closures, write_locked
+    from mcpstate.registry.urls import install_registries
+
+    moved = {m.server: m for m in moves}
+    specs = [lockfile.servers[name]._replace(version=m.new, integrity=m.integrity) for name, m in moved.items()
+             if lockfile.servers[name].closure]
+    registries = install_registries(lockfile.registries, os.environ)
+    locked = lock_closures(ctx.lockfile_path, specs, registries, refresh=False)
+    write_locked(ctx.lockfile_path, locked)
+    return with_closures(edits, locked)
 
 
 def update_json(moves: list[Move], dry_run: bool) -> dict[str, Any]:

@@ -171,7 +171,7 @@ def _add_record(why: Why, record: Mapping[str, Any], reason: str, prefixes: tupl
     apply still protects its entries, though the recorded absolute paths are stale."""
     rels = {entry_of(str(record["store_path"]), prefixes) if record.get("store_path") else None}
     if record.get("package") and record.get("version") and record.get("source") in ("npm", "pypi"):
-        rels.add(f"store/{record['source']}/{entry_dirname(record['package'], record['version'])}")
+        rels.add(f"store/{record['source']}/{entry_dirname(record['package'], record['version'], record.get('closure'))}")
     for rel in sorted(r for r in rels if r):
         why[rel].append(reason)
 

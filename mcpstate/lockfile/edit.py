@@ -29,14 +29,16 @@ class Edit:
     server: str
     version: str | None = None
     integrity: str | None = None
+    closure: str | None = None
 
 
 Splice = tuple[int, int, str]  # replace text[start:end] with the string
 
 
 def rewrite(text: str, edits: Sequence[Edit]) -> str:
-    """`text` with the `version:`/`integrity:` values of `edits` replaced, or an
-    `integrity:` line inserted after `version:` when there is none."""
+    """`text` with the `version:`/`integrity:`/`closure:` values of `edits` replaced;
+    a missing `integrity:` or `closure:` line is inserted after `version:` (closure
+    after integrity)."""
     root, before = load_nodes(text)
     servers = _servers_node(root)
     shared = _shared_nodes(root)
@@ -106,14 +108,20 @@ def _server_splices(text: str, node: yaml.Node, edit: Edit, shared: set[int]) ->
     if id(node) in shared:
         refuse(f"{where} is an anchor used elsewhere (an edit would change both)")
     splices = []
-    for key in ("version", "integrity"):
+    for key in _KEYS:
         value = getattr(edit, key)
         current = mapping_value(node, key, where)
         if value is not None and current is not None:
             splices.append(_replace(text, current, value, f"{where}.{key}", shared))
-    if edit.integrity is not None and mapping_value(node, "integrity", where) is None:
-        splices.append(_insert_integrity(text, node, edit.integrity, where))
+    missing = [(k, getattr(edit, k)) for k in _INSERTED
+               if getattr(edit, k) is not None and mapping_value(node, k, where) is None]
+    if missing:
+        splices.append(_insert_lines(text, node, missing, where))
     return splices
+
+
+_KEYS = ("version", "integrity", "closure")
+_INSERTED = ("integrity", "closure")  # in this order, after the last of version/integrity
 
 
 def _replace(text: str, node: yaml.Node, value: str, where: str, shared: set[int]) -> Splice:
@@ -133,21 +141,25 @@ def _replace(text: str, node: yaml.Node, value: str, where: str, shared: set[int
     return start.index, end.index, new
 
 
-def _insert_integrity(text: str, node: yaml.MappingNode, value: str, where: str) -> Splice:
-    version = next(((k, v) for k, v in node.value if k.value == "version"), None)
-    if node.flow_style or version is None:
+def _insert_lines(text: str, node: yaml.MappingNode, values: list[tuple[str, str]],
+                  where: str) -> Splice:
+    """`key: value` lines for `values`, after the line of `integrity:` (else `version:`)."""
+    anchors = {k.value: (k, v) for k, v in node.value if k.value in ("version", "integrity")}
+    anchor = anchors.get("integrity") or anchors.get("version")
+    first = values[0][0]
+    if node.flow_style or anchor is None:
         refuse(f"{where} is {'a flow mapping' if node.flow_style else 'without `version:`'}, "
-                "so there is no line to put `integrity:` after")
-    key, value_node = version
+               f"so there is no line to put `{first}:` after")
+    key, value_node = anchor
     line_start = text.rfind("\n", 0, key.start_mark.index) + 1
     if text[line_start:key.start_mark.index].strip():
-        refuse(f"{where}.version does not start its own line")
-    line = f"{' ' * key.start_mark.column}integrity: {_scalar(value, None)}"
+        refuse(f"{where}.{key.value} does not start its own line")
     at = text.find("\n", value_node.end_mark.index)
+    newline = "\r\n" if at > 0 and text[at - 1:at] == "\r" else "\n"
+    lines = [f"{' ' * key.start_mark.column}{k}: {_scalar(v, None)}" for k, v in values]
     if at == -1:
-        return len(text), len(text), "\n" + line
-    newline = "\r\n" if text[at - 1:at] == "\r" else "\n"
-    return at + 1, at + 1, line + newline
+        return len(text), len(text), "".join(newline + line for line in lines)
+    return at + 1, at + 1, "".join(line + newline for line in lines)
 
 
 def _scalar(value: str, style: str | None) -> str:
@@ -169,7 +181,7 @@ def _reads_back(value: str) -> bool:
 
 
 def _expect(server: dict[str, Any], edit: Edit) -> None:
-    for key in ("version", "integrity"):
+    for key in _KEYS:
         if getattr(edit, key) is not None:
             server[key] = getattr(edit, key)
 

@@ -28,21 +28,23 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def load_lockfile(path: Path, deep: bool = False) -> Lockfile:
+def load_lockfile(path: Path, deep: bool = False, closures: bool = True) -> Lockfile:
     """Read, check and build the lockfile; raise LockfileError listing every problem.
 
-    `deep` also checks update constraints with the real npm and PEP 440 parsers."""
+    `deep` also checks update constraints with the real npm and PEP 440 parsers;
+    `closures=False` skips the lock folder check (for `mcpstate lock`, which mends it)."""
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise LockfileError([f"{display(path)}: no lockfile here (run 'mcpstate init' to write one)"]) from None
     except OSError as e:
         raise LockfileError([f"{display(path)}: cannot read: {e.strerror}"]) from None
-    data = parse_lockfile_text(raw, path, deep)
+    data = parse_lockfile_text(raw, path, deep, closures)
     return build_lockfile(data, str(path), sha256_bytes(raw))
 
 
-def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False) -> dict[str, Any]:
+def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False,
+                        closures: bool = True) -> dict[str, Any]:
     """The checked document; raise LockfileError with every problem found."""
     name = display(path)
     try:
@@ -56,8 +58,12 @@ def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False) -> dict[str,
     if not isinstance(data, dict):
         raise LockfileError([f"{name}:1:1: the lockfile must be a mapping with 'version: 1' and 'servers:'"])
     problems = [f"{name}:{line}:{col}: {msg}" for (line, col), msg in duplicates]
-    found = sorted(find_problems(data, deep) + state_dir_problems(data, Path(path).parent),
-                   key=lambda pm: locate(data, pm[0]))
+    found = find_problems(data, deep) + state_dir_problems(data, Path(path).parent)
+    if closures:
+        from mcpstate.lockfile.closure import closure_problems
+
+        found += closure_problems(data, path)
+    found.sort(key=lambda pm: locate(data, pm[0]))
     problems += [_format(name, data, p, m) for p, m in found]
     if problems:
         raise LockfileError(problems)
@@ -123,7 +129,8 @@ def display(path: Path | str) -> str:
 
 def build_lockfile(data: dict[str, Any], path: str, sha256: str) -> Lockfile:
     defaults = data.get("defaults", {}).get("test", {})
-    servers = {name: build_server(name, raw, defaults) for name, raw in data["servers"].items()}
+    servers = {name: _with_lock_files(build_server(name, raw, defaults), path)
+               for name, raw in data["servers"].items()}
     targets = tuple(Target(t["client"], t.get("path") or DEFAULT_TARGET_PATHS[t["client"]])
                     for t in data.get("targets", ())) or DEFAULT_TARGETS
     retention = Retention(**data.get("retention", {}))
@@ -133,14 +140,23 @@ def build_lockfile(data: dict[str, Any], path: str, sha256: str) -> Lockfile:
 
 def build_server(name: str, raw: dict[str, Any], default_test: dict[str, Any]) -> ServerSpec:
     test = build_test({**default_test, **raw.get("test", {})})
-    fields = {k: raw[k] for k in ("package", "version", "integrity", "bin", "command", "url", "transport")
-              if k in raw}
+    fields = {k: raw[k] for k in ("package", "version", "integrity", "closure", "bin", "command", "url",
+                                  "transport") if k in raw}
     return ServerSpec(
         name=name, source=raw["source"], args=tuple(raw.get("args", ())),
         env=dict(raw.get("env", {})), headers=dict(raw.get("headers", {})),
         protected=raw.get("protected", False),
         allow_install_scripts=raw.get("allow_install_scripts", False),
         update=UpdatePolicy(**raw.get("update", {})), test=test, **fields)
+
+
+def _with_lock_files(spec: ServerSpec, path: str) -> ServerSpec:
+    """A locked server carries its lock folder's files, as checked against `closure:`."""
+    if spec.closure is None:
+        return spec
+    from mcpstate.lockfile.closure import read_files
+
+    return spec._replace(lock_files=read_files(path, spec.name, spec.source) or {})
 
 
 def build_test(raw: dict[str, Any]) -> TestSpec:

@@ -24,8 +24,8 @@ NPM_NAME = re.compile(r"^(@[a-z0-9][a-z0-9._~-]*/)?[a-z0-9~][a-z0-9._~-]*$")
 PYPI_NAME = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$")
 # fields a source may carry besides the common ones
 ALLOWED = {
-    "npm": {"package", "version", "integrity", "bin", "args", "env", "allow_install_scripts", "update"},
-    "pypi": {"package", "version", "integrity", "bin", "args", "env", "update"},
+    "npm": {"package", "version", "integrity", "closure", "bin", "args", "env", "allow_install_scripts", "update"},
+    "pypi": {"package", "version", "integrity", "closure", "bin", "args", "env", "update"},
     "command": {"command", "args", "env"},
     "remote": {"url", "transport", "headers"},
 }

@@ -65,7 +65,7 @@ def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lock
                   details)
 
 
-_WEIGHT = ("version", "config", "targets", "drift")
+_WEIGHT = ("version", "closure", "config", "targets", "drift")
 
 
 def _reasons(before: dict[str, Any], after: dict[str, Any], applied: AppliedServer,
@@ -74,6 +74,8 @@ def _reasons(before: dict[str, Any], after: dict[str, Any], applied: AppliedServ
     package = [k for k in _PACKAGE_KEYS if before.get(k) != after.get(k)]
     if package:
         reasons["version"] = [_version_line(before, after)]
+    elif after.get("closure") and before.get("closure") != after.get("closure"):
+        reasons["closure"] = [f"closure: {before.get('closure') or '(not locked)'} -> {after['closure']}"]
     config = diff_lines(before.get("config", {}), after.get("config", {}))
     if config:
         reasons["config"] = config
@@ -113,13 +115,13 @@ def _delete(applied: AppliedServer) -> Change:
 def desired_summary(spec: ServerSpec, lockfile: Lockfile) -> dict[str, Any]:
     """What the plan shows as `after`: names and references only, never secret values."""
     return {"source": spec.source, "package": spec.package, "version": spec.version,
-            "integrity": spec.integrity, "config": spec.config(),
+            "integrity": spec.integrity, "closure": spec.closure, "config": spec.config(),
             "targets": sorted(t.path for t in lockfile.targets)}
 
 
 def applied_summary(applied: AppliedServer) -> dict[str, Any]:
     return {"source": applied.source, "package": applied.package, "version": applied.version,
-            "integrity": applied.integrity, "config": dict(applied.config),
+            "integrity": applied.integrity, "closure": applied.closure, "config": dict(applied.config),
             "targets": sorted(applied.entries)}
 
 

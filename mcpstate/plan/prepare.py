@@ -53,6 +53,10 @@ def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool 
 
         raise UsageError(f"--target names no server of the lockfile or state: {', '.join(unknown)}")
     plan = make_plan(lockfile, observed, only, refresh_only)
+    if any(c.after and c.after.get("closure") for c in plan.changes):  # reads files: only then
+        from mcpstate.plan.closurediff import with_closure_diffs
+
+        plan = with_closure_diffs(plan, lockfile, observed, state_dir)
     if running is not None:
         plan = plan._replace(warnings=(running, *plan.warnings))
     options = {"target": only, "refresh_only": refresh_only}

@@ -1,4 +1,6 @@
-"""The store: immutable installs under `<store>/<source>/<name>@<version>/`.
+"""The store: immutable installs under `<store>/<source>/<name>@<version>/`, or
+`<name>@<version>-<closure digest, 12 hex>/` for a server locked in the lock folder
+(installed with pnpm or uv from exactly those files; otherwise with npm or pip).
 
 An install is made in `<staging>/<random>/` and moved into the store by one
 rename; the intact marker is written last, once every file the installer recorded is
@@ -27,14 +29,17 @@ class StoreEntry(NamedTuple):
     reused: bool
 
 
-def entry_dirname(package: str, version: str) -> str:
-    """`@scope/name` is written `@scope+name`, so an entry is one folder."""
-    return f"{package.replace('/', '+')}@{version}"
+def entry_dirname(package: str, version: str, closure: str | None = None) -> str:
+    """`@scope/name` is written `@scope+name`, so an entry is one folder; a locked
+    closure adds the first 12 hex digits of its digest."""
+    base = f"{package.replace('/', '+')}@{version}"
+    return f"{base}-{closure.partition('-')[2][:12]}" if closure else base
 
 
-def entry_path(state_dir: StateDir, source: str, package: str, version: str) -> Path:
+def entry_path(state_dir: StateDir, source: str, package: str, version: str,
+               closure: str | None = None) -> Path:
     """Where `package@version` lives; names that would leave the store are refused."""
-    path = state_dir.store / source / entry_dirname(package, version)
+    path = state_dir.store / source / entry_dirname(package, version, closure)
     state_dir.confine(path, within=state_dir.store)
     if path.parent.parent != state_dir.store or ".." in path.name.split("@"):
         raise StoreError(f"{package}@{version}: not a name a store entry can have")
@@ -57,7 +62,7 @@ def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreE
 
     Verifies the lockfile's integrity when it has one (reused entries too)."""
     assert spec.package and spec.version
-    final = entry_path(state_dir, spec.source, spec.package, spec.version)
+    final = entry_path(state_dir, spec.source, spec.package, spec.version, spec.closure)
     if is_intact(final):
         integrity = read_marker(final)["integrity"]
         verify(spec, integrity)
@@ -71,7 +76,7 @@ def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreE
         verify(spec, integrity)
         _check_complete(staging, spec)
         marker = {"package": spec.package, "version": spec.version, "integrity": integrity,
-                  "created": now_iso()}
+                  "closure": spec.closure, "created": now_iso()}
         atomic_write(staging / MARKER, json.dumps(marker).encode(), mode=0o644)
         _move_into_store(staging, final)
     finally:
@@ -81,6 +86,10 @@ def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreE
 
 def _install(staging: Path, spec: ServerSpec, registry: str | None, final: Path) -> str:
     assert spec.package and spec.version
+    if spec.closure is not None:
+        from mcpstate.store.locked import install_locked
+
+        return install_locked(staging, spec, registry, final)
     if spec.source == "npm":
         from mcpstate.store import npm
 

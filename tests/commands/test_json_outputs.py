@@ -183,8 +183,10 @@ def test_outdated_update_and_lock(capsys: pytest.CaptureFixture[str], tmp_path: 
     locked = parsed(cli(capsys, tmp_path, "lock", "--format", "json"), "lock")
     assert locked["filled"] == [{"server": "tiny", "version": "1.1.0", "integrity": tiny}]
     assert locked["checked"] == [{"server": "calendar", "version": "2026.8.31", "integrity": calendar}]
+    assert [(c["server"], c["why"]) for c in locked["closures"]] == [("calendar", "new"), ("tiny", "new")]
     again = parsed(cli(capsys, tmp_path, "lock", "--format", "json"), "lock")
     assert again["filled"] == [] and [c["server"] for c in again["checked"]] == ["calendar", "tiny"]
+    assert again["closures"] == []
 
 
 def test_import(capsys: pytest.CaptureFixture[str], tmp_path: Path, world: Any) -> None:

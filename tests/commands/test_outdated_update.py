@@ -180,12 +180,12 @@ def test_update_refuses_an_unsafe_edit_and_changes_nothing(capsys: pytest.Captur
     assert lockfile(project) == text
 
 
-def test_lock_fills_missing_integrity_only(capsys: pytest.CaptureFixture[str], project: Path,
-                                           world: object) -> None:
+def test_lock_fills_missing_integrity_and_closure_only(capsys: pytest.CaptureFixture[str], project: Path,
+                                                      world: object) -> None:
     result = cli(capsys, project, "lock")
     assert result.code == 0, result.err
     added = diff(LOCKFILE, lockfile(project))
-    assert [line.split(":")[0] for line in added] == ["+    integrity"] * 4
+    assert [line.split(":")[0] for line in added] == ["+    integrity", "+    closure"] * 4
     assert f"+    integrity: {world.integrity('pypi', cat.PYPI_SERVER, '1.0.0')}" in added
     second = cli(capsys, project, "lock")
     assert second.out.startswith("Checked 4, filled in 0 integrity hash(es) in ")

@@ -18,11 +18,19 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_isolation_points_every_tool_into_tmp_path(tmp_path: Path) -> None:
     for key in ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "TMPDIR",
-                "npm_config_cache", "npm_config_userconfig"):
+                "npm_config_cache", "npm_config_userconfig", "MCPSTATE_HOME"):
         assert Path(os.environ[key]).is_relative_to(tmp_path), key
     assert Path.home().is_relative_to(tmp_path)
     assert os.environ["PIP_CONFIG_FILE"] == os.devnull
-    assert not [k for k in os.environ if k.startswith(("PIP_FIND", "PIP_INDEX", "PIP_EXTRA", "MCPSTATE_"))]
+    outer = [k for k in os.environ if k.startswith(("PIP_FIND", "PIP_INDEX", "PIP_EXTRA", "MCPSTATE_"))]
+    assert outer == ["MCPSTATE_HOME"]
+
+
+def test_installing_tests_get_the_pinned_pnpm_seeded(world: World) -> None:
+    from mcpstate.store.tools import pnpm_bin
+
+    binary = pnpm_bin()  # found, not bootstrapped: the plugin linked the shared bootstrap in
+    assert binary.is_relative_to(Path(os.environ["MCPSTATE_HOME"]) / "tools")
 
 
 def test_registry_variables_come_with_the_world(world: World) -> None:
