@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from mcpstate.stamps import file_stamp
 from mcpstate.fsutil import atomic_write, ensure_private_dir
+from mcpstate.model import NOT_TESTED
 from mcpstate.secrets.redact import redact_data
 from mcpstate.probe.tools import ToolDiff, ToolInfo
 
@@ -88,9 +89,6 @@ class Report:
             "load": self.load.to_json() if self.load else None, "stderr_tail": list(self.stderr_tail),
             "auth_required": self.auth_required, "skipped": self.skipped,
         }
-
-
-NOT_TESTED = "not tested (test: {skip: true} in the lockfile)"
 
 
 def skipped_report(transport: str) -> Report:
