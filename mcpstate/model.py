@@ -47,7 +47,11 @@ class TestSpec(NamedTuple):
     watch_s: float = 0.0
     watch_interval_s: float = 5.0
     load: LoadSpec | None = None
+    skip: bool = False  # `test: {skip: true}`: never probed; plan, apply and status say "not tested"
 
+
+# what plan, apply, test and status say of a server whose lockfile entry has `test: {skip: true}`
+NOT_TESTED = "not tested (test: {skip: true} in the lockfile)"
 
 setattr(TestSpec, "__test__", False)  # a model, not a pytest class to collect
 
@@ -194,6 +198,7 @@ class Change(NamedTuple):
     after: Mapping[str, Any] | None
     protected: bool = False
     details: tuple[str, ...] = ()  # human lines: "env.TZ: "UTC" -> "${TZ:-UTC}""
+    not_tested: bool = False  # the lockfile says `test: {skip: true}`: apply will not probe it
 
 
 class Plan(NamedTuple):

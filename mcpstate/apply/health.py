@@ -37,6 +37,10 @@ def test_server(lockfile: Lockfile, state: State, state_dir: StateDir, name: str
     state lock as an apply stages: an apply's recovery, which clears what dead runs left
     in staging, and gc never run while a test installs or uses its store entry."""
     spec = _spec_to_test(lockfile, name, version)
+    if spec.test.skip:  # not even staged: there is nothing to test it with
+        from mcpstate.probe.report import skipped_report
+
+        return Tested(name, spec.version, skipped_report(_transport(spec)), None)
     with state_lock(state_dir, "test", lock_timeout):
         return _stage_and_test(spec, lockfile, state, state_dir)
 
@@ -45,7 +49,7 @@ def _spec_to_test(lockfile: Lockfile, name: str, version: str | None) -> ServerS
     spec = lockfile.servers.get(name)
     if spec is None:
         raise UsageError(f"no server named {name!r} in {lockfile.path}")
-    if version is not None:
+    if version is not None and not spec.test.skip:
         if spec.source not in ("npm", "pypi"):
             raise UsageError(f"{name}: --version applies to npm and pypi servers only")
         if not is_exact_version(spec.source, version):
@@ -105,6 +109,16 @@ def _spec_of(applied: AppliedServer, lockfile: Lockfile | None) -> ServerSpec:
 
 
 def probe_all(launches: Mapping[str, tuple[Launch, TestSpec]], parallelism: int) -> dict[str, Report]:
+    """Probe each launch, but those whose lockfile entry says `test: {skip: true}`."""
     from mcpstate.probe import probe_many
+    from mcpstate.probe.report import skipped_report
 
-    return probe_many(launches, parallelism)
+    skipped = {name for name, (_, test) in launches.items() if test.skip}
+    reports = probe_many({n: pair for n, pair in launches.items() if n not in skipped}, parallelism)
+    for name in skipped:
+        reports[name] = skipped_report("http" if launches[name][0].url else "stdio")
+    return reports
+
+
+def _transport(spec: ServerSpec) -> str:
+    return "http" if spec.source == "remote" else "stdio"

@@ -21,7 +21,7 @@ from mcpstate.errors import McpStateError
 from mcpstate.stamps import now_iso
 from mcpstate.state.journal import Journal
 from mcpstate.store.launch import entry_launch, resolved
-from mcpstate.model import AppliedServer, Launch, ServerSpec, State, Target, TestSpec
+from mcpstate.model import NOT_TESTED, AppliedServer, Launch, ServerSpec, State, Target, TestSpec
 from mcpstate.state.file import save_state, server_to_json
 from mcpstate.state.layout import StateDir
 from mcpstate.apply.swap import discard, read_entry, restore_entries, swap_entries
@@ -58,6 +58,7 @@ class Job:
     integrity: str | None = None
     launch: Launch | None = None
     tools: tuple[Mapping[str, Any], ...] = ()
+    warnings: tuple[str, ...] = ()     # the health test's, shown in apply's output
     failure: StepFailed | None = None
     rolled_back: bool = False
     revision: int | None = None
@@ -131,13 +132,22 @@ def _test(job: Job, env: Env) -> None:
     except McpStateError as e:
         raise StepFailed("testing", str(e)) from None
     _log(env, job, "testing")
-    env.say(f"[{job.server}] testing")
     previous = job.applied.tools if job.applied else None
+    if spec.test.skip:  # DESIGN §8: never probed; swapped in untested, and the journal says so
+        job.tools, job.warnings = tuple(previous or ()), (NOT_TESTED,)
+        env.say(f"[{job.server}] {NOT_TESTED}")
+        _log(env, job, "tested", detail={"report": None, "not_tested": True, "warnings": [NOT_TESTED]})
+        return
+    env.say(f"[{job.server}] testing")
     report = env.probe(live, spec.test, previous)
     path = env.write_report(report, env.state_dir.reports, job.server, spec.version or spec.source)
     if not report.passed:
         raise StepFailed("testing", "; ".join(report.failures))
-    job.tools = tuple(t.to_json() for t in report.tools)
+    # a server that wants a sign-in shows no surface: keep the reviewed one, not an empty one
+    job.tools = tuple(previous or ()) if report.auth_required else tuple(t.to_json() for t in report.tools)
+    job.warnings = report.warnings
+    for warning in report.warnings:
+        env.say(f"[{job.server}] warning: {warning}")
     _log(env, job, "tested", detail={"report": str(path), "warnings": list(report.warnings)})
 
 
@@ -183,6 +193,8 @@ def _check(job: Job, env: Env, written: Mapping[str, str]) -> None:
         entry = read_entry(env.project_dir, target, job.server)
         if entry is None or entry_sha256(entry) != written.get(target.path):
             raise StepFailed("checked", f"{target.path}: the entry read back differs from the one written")
+    if job.spec.test.skip:
+        return  # not tested: no probe after the swap either
     live = resolved(job.launch, env.environ, job.server)
     deadline = time.monotonic() + job.spec.test.watch_s
     while True:

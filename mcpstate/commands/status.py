@@ -35,7 +35,7 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     reports = probe_all(launches, max(1, args.parallelism))
     rows = status_rows(state.servers, reports, problems)
     # the metrics carry the health; a failed unit every minute would only be noise
-    code = 1 if problem else 0 if args.format == "prometheus" or all(r["up"] for r in rows) else 1
+    code = 1 if problem else 0 if args.format == "prometheus" or all(r["up"] is not False for r in rows) else 1
     document = {"format_version": "1", "lockfile": {"valid": problem is None, "error": problem}, "servers": rows}
     result = Result(code, document, lambda: _text(rows, args.format, problem is None),
                     errors=[problem] if problem else [])

@@ -27,6 +27,6 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     tested = test_server(lockfile, load_state(state_dir), state_dir, args.name, args.test_version)
     report = tested.report
     document = {**report.to_json(), "server": tested.server, "version": tested.version,
-                "report_path": str(tested.report_path)}
-    return Result(0 if report.passed else 1, document, lambda: render_report_text(report),
-                  notes=[f"report: {tested.report_path}"])
+                "report_path": str(tested.report_path) if tested.report_path else None}
+    notes = [f"report: {tested.report_path}"] if tested.report_path else []
+    return Result(0 if report.passed else 1, document, lambda: render_report_text(report), notes=notes)

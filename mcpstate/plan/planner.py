@@ -26,6 +26,8 @@ def make_plan(lockfile: Lockfile, observed: Observed, only: Iterable[str] = (),
     no_op = 0
     for name, spec in lockfile.servers.items():
         change = _plan_server(spec, state.servers.get(name), lockfile, observed)
+        if change is not None and spec.test.skip:
+            change = change._replace(not_tested=True)
         if change is None:
             no_op += 1
         else:

@@ -16,8 +16,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from mcpstate.probe import jsonrpc
-from mcpstate.probe.jsonrpc import DeadlineExceeded, Message, ProbeFailure, ServerGone
+from mcpstate.probe.jsonrpc import AuthorizationRequired, DeadlineExceeded, Message, ProbeFailure, ServerGone
 from mcpstate.probe.launch import Launch
+from mcpstate.secrets.detect import looks_secret
 
 if TYPE_CHECKING:
     import httpx
@@ -27,6 +28,8 @@ LEGACY_FALLBACK_STATUSES = (400, 404, 405)  # how a legacy server refuses server
 NAMED_METHODS = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 META_VERSION = "io.modelcontextprotocol/protocolVersion"
 DELETE_TIMEOUT_S = 1.0
+AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
+CHALLENGE_CHARS = 200  # a WWW-Authenticate value quoted in a report line
 
 
 class HttpTransport:
@@ -37,6 +40,7 @@ class HttpTransport:
 
         self.url = launch.url or ""
         self._client = make_client(timeout=timeout_s, max_connections=max(2, workers), headers=dict(launch.headers))
+        self._credentials = has_credentials(launch.headers)
         self._pool = ThreadPoolExecutor(max(2, workers), thread_name_prefix="mcpstate-http")
         self._inbox: queue.Queue[Message | Exception] = queue.Queue()
         self._session_id: str | None = None  # legacy only: from the initialize answer
@@ -99,6 +103,8 @@ class HttpTransport:
         self._session_id = self._session_id or response.headers.get("mcp-session-id")
         if response.status_code in (202, 204):
             return
+        if response.status_code == 401:
+            raise self._unauthorized(response)
         if response.status_code in LEGACY_FALLBACK_STATUSES and "id" in sent:
             yield _refusal(response, sent)
             return
@@ -110,6 +116,20 @@ class HttpTransport:
         for message in self._parse(response, sent):
             self._note_initialize(sent, message)
             yield message
+
+    def _unauthorized(self, response: httpx.Response) -> ProbeFailure:
+        """401: sign-in required (no credentials given), refused credentials, or a 401
+        that names no way to sign in, which no client can follow."""
+        challenge = " ".join(response.headers.get("www-authenticate", "").split())[:CHALLENGE_CHARS]
+        status = f"{response.status_code}, WWW-Authenticate: {challenge}" if challenge else "401"
+        if not challenge:
+            return ProbeFailure(f"server answered HTTP 401 {response.reason_phrase} without a WWW-Authenticate "
+                                "challenge: no client can sign in to it (check the url and the headers)")
+        if self._credentials:
+            return ProbeFailure(f"the server refused the credentials given: {status} "
+                                "(check the token the lockfile's headers reference)")
+        return AuthorizationRequired(f"authorization required ({status}): the client will sign in; "
+                                     "the tool surface cannot be read")
 
     def _parse(self, response: httpx.Response, sent: Message) -> Iterator[Message]:
         if response.headers.get("content-type", "").startswith("text/event-stream"):
@@ -149,6 +169,20 @@ class HttpTransport:
             self._client.delete(self.url, headers=headers, timeout=DELETE_TIMEOUT_S)
         except httpx.HTTPError:
             pass  # the test is over; a session the server keeps expires on its own
+
+
+def has_credentials(headers: Mapping[str, str]) -> bool:
+    """Whether the lockfile gave this server credentials: an Authorization header, or one
+    named like a credential, with a value left after the auth scheme (a `${TOKEN:-}`
+    that resolved to nothing gives none)."""
+    return any(looks_secret(name) and _credential(value) for name, value in headers.items())
+
+
+def _credential(value: str) -> str:
+    words = value.split()
+    if words and words[0].lower() in AUTH_SCHEMES:
+        words = words[1:]
+    return " ".join(words)
 
 
 def _refusal(response: httpx.Response, sent: Message) -> Message:

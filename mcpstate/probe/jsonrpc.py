@@ -32,6 +32,13 @@ class ProtocolViolation(ProbeFailure):
     """The server sent something that is not JSON-RPC (a stray print on stdout, say)."""
 
 
+class AuthorizationRequired(ProbeFailure):
+    """A 401 with a WWW-Authenticate challenge to a probe that was given no credentials:
+    the server wants its client to sign in (MCP authorization, 2025-11-25: a protected
+    server answers 401 naming its resource metadata). Not a failure of the server; the
+    tool surface cannot be read without a sign-in, which a health test cannot do."""
+
+
 class ServerGone(ProbeFailure):
     """The server process exited or closed its output, or the connection failed."""
 

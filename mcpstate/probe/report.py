@@ -11,6 +11,7 @@ from typing import Any, Mapping
 
 from mcpstate.stamps import file_stamp
 from mcpstate.fsutil import atomic_write, ensure_private_dir
+from mcpstate.model import NOT_TESTED
 from mcpstate.secrets.redact import redact_data
 from mcpstate.probe.tools import ToolDiff, ToolInfo
 
@@ -68,6 +69,10 @@ class Report:
     load: LoadResult | None = None
     stderr_tail: tuple[str, ...] = ()
     duration_ms: float = 0.0
+    # a remote server asked for a sign-in (401 + WWW-Authenticate, no credentials given):
+    # passed with a warning, and its tool surface is unknown (`tools` empty, no diff)
+    auth_required: bool = False
+    skipped: bool = False  # `test: {skip: true}`: nothing was probed ("not tested")
 
     @property
     def tool_names(self) -> tuple[str, ...]:
@@ -82,7 +87,13 @@ class Report:
             "tools": [tool.to_json() for tool in self.tools], "tool_diff": self.tool_diff.to_json(),
             "breaking": self.breaking, "smoke": [result.to_json() for result in self.smoke],
             "load": self.load.to_json() if self.load else None, "stderr_tail": list(self.stderr_tail),
+            "auth_required": self.auth_required, "skipped": self.skipped,
         }
+
+
+def skipped_report(transport: str) -> Report:
+    """What stands for a health test that `test: {skip: true}` tells mcpstate not to run."""
+    return Report(passed=True, warnings=(NOT_TESTED,), transport=transport, skipped=True)
 
 
 def write_report(report: Report, reports_dir: Path, server: str, version: str) -> Path:
@@ -120,6 +131,8 @@ def render_report_text(report: Report) -> str:
 
 
 def _headline(report: Report) -> str:
+    if report.skipped:
+        return "SKIPPED  not tested: test: {skip: true} in the lockfile; the server was not probed"
     verdict = "PASSED" if report.passed else "FAILED"
     name = " ".join(str(report.server_info.get(key, "")) for key in ("name", "version")).strip()
     protocol = f"{report.generation} {report.protocol_version}" if report.generation else "no handshake"

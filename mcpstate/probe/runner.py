@@ -11,7 +11,7 @@ from typing import Any, Mapping, Sequence
 
 from mcpstate.errors import ProbeError
 from mcpstate.model import SmokeCall, TestSpec
-from mcpstate.probe.jsonrpc import DeadlineExceeded, ProbeFailure, RpcError, ServerGone
+from mcpstate.probe.jsonrpc import AuthorizationRequired, DeadlineExceeded, ProbeFailure, RpcError, ServerGone
 from mcpstate.probe.launch import Launch, redact, secret_values
 from mcpstate.probe.load import run_load
 from mcpstate.probe.report import LoadResult, Report, SmokeResult
@@ -77,6 +77,7 @@ class _Run:
     smoke: list[SmokeResult] = field(default_factory=list)
     rss_mb: float | None = None
     load: LoadResult | None = None
+    auth_required: bool = False
 
     @property
     def deadline(self) -> float:
@@ -86,6 +87,9 @@ class _Run:
         session = Session(transport)
         try:
             self._drive(session, transport)
+        except AuthorizationRequired as exc:  # DESIGN §8: passes, with the warning
+            self.auth_required = True
+            self.warnings.append(str(exc))
         except ProbeFailure as exc:
             self.failures.append(_describe(exc, self.phase, self.spec.timeout_s))
         finally:
@@ -126,7 +130,7 @@ class _Run:
             startup_ms=self._startup_ms(transport), rss_mb=self.rss_mb, tools=self.tools or (), tool_diff=diff,
             breaking=breaking, smoke=tuple(_clean_smoke(s, secrets) for s in self.smoke), load=self.load,
             stderr_tail=_clean(transport.stderr_tail() if transport else [], secrets),
-            duration_ms=_ms_since(self.started),
+            duration_ms=_ms_since(self.started), auth_required=self.auth_required,
         )
 
     def _check_tools(self, diff: ToolDiff) -> bool:

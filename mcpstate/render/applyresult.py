@@ -11,7 +11,7 @@ FORMAT_VERSION = "1"
 
 
 def job_lines(jobs: list[Job]) -> list[tuple[str, str | None]]:
-    lines = [_line(job) for job in jobs]
+    lines = [line for job in jobs for line in [_line(job), *_warning_lines(job)]]
     failed = [j for j in jobs if j.failure]
     done = len(jobs) - len(failed)
     verdict = "Apply complete" if not failed else "Apply finished with failures"
@@ -29,6 +29,10 @@ def _line(job: Job) -> tuple[str, str | None]:
     live = _still_live(job)
     undone = " Rolled back." if job.rolled_back else " Nothing was swapped."
     return f"  ! {job.server}: failed at {job.failure.step}: {job.failure}.{undone} {live}", "red"
+
+
+def _warning_lines(job: Job) -> list[tuple[str, str | None]]:
+    return [(f"      warning: {warning}", "yellow") for warning in job.warnings] if job.failure is None else []
 
 
 def _still_live(job: Job) -> str:
@@ -50,7 +54,7 @@ def job_json(job: Job) -> dict[str, Any]:
     return {"server": job.server, "action": job.action, "ok": failure is None,
             "step": failure.step if failure else None, "reason": str(failure) if failure else None,
             "revision": job.revision, "rolled_back": job.rolled_back,
-            "still_live": _live_json(job) if failure else None}
+            "still_live": _live_json(job) if failure else None, "warnings": list(job.warnings)}
 
 
 def _live_json(job: Job) -> dict[str, Any] | None:

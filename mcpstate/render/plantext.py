@@ -34,7 +34,7 @@ def change_lines(changes: list[dict[str, Any]], drift_only: bool = False) -> lis
         symbol = SYMBOLS[c["action"]]
         details = [d for d in c["details"] if d.startswith("drift:")] if drift_only else c["details"]
         head, rest = headline(c, details)
-        flag = "  [protected]" if c["protected"] else ""
+        flag = ("  [protected]" if c["protected"] else "") + ("  [not tested]" if c.get("not_tested") else "")
         lines.append((f"  {symbol} {c['server']:<{width}}  {head}{flag}", STYLES[symbol]))
         lines += [(f"    {' ' * width}  {d}", None) for d in rest]
     return lines

@@ -16,12 +16,16 @@ def status_rows(state_servers: Mapping[str, AppliedServer], reports: Mapping[str
     for name, applied in state_servers.items():
         report = reports.get(name)
         failures = list(report.failures) if report else [problems.get(name, "not probed")]
+        tested = not (report and report.skipped)
         rows.append({
             "server": name, "source": applied.source, "version": applied.version,
-            "revision": applied.revision, "up": bool(report and report.passed),
+            # not tested (`test: {skip: true}`): neither up nor down, null
+            "revision": applied.revision, "up": bool(report and report.passed) if tested else None,
+            "tested": tested, "auth_required": bool(report and report.auth_required),
+            "warnings": list(report.warnings) if report else [],
             "startup_ms": report.startup_ms if report else None,
             "rss_mb": report.rss_mb if report else None,
-            "tools": len(report.tools) if report else None,
+            "tools": len(report.tools) if report and not (report.skipped or report.auth_required) else None,
             "generation": report.generation if report else None,
             "failures": failures})
     return rows
@@ -29,10 +33,22 @@ def status_rows(state_servers: Mapping[str, AppliedServer], reports: Mapping[str
 
 def status_text(rows: list[dict[str, Any]]) -> list[str]:
     head = ["SERVER", "VERSION", "REVISION", "UP", "STARTUP", "RSS", "TOOLS", "DETAIL"]
-    body = [[r["server"], r["version"] or "-", str(r["revision"]), "yes" if r["up"] else "NO",
+    body = [[r["server"], r["version"] or "-", str(r["revision"]), _up(r),
              _num(r["startup_ms"], "ms"), _num(r["rss_mb"], "MiB"), _num(r["tools"], ""),
-             "; ".join(r["failures"])[:120]] for r in rows]
+             _detail(r)[:120]] for r in rows]
     return table(head, body)
+
+
+def _up(row: dict[str, Any]) -> str:
+    return "-" if row["up"] is None else "yes" if row["up"] else "NO"
+
+
+def _detail(row: dict[str, Any]) -> str:
+    if not row["tested"]:
+        return "not tested (test: {skip: true})"
+    if row["auth_required"]:  # up, but its tools could not be read: say so first
+        return "auth required (the client will sign in; tools not read)"
+    return "; ".join(row["failures"])
 
 
 def _num(value: float | None, unit: str) -> str:
@@ -40,7 +56,11 @@ def _num(value: float | None, unit: str) -> str:
 
 
 METRICS = (
-    ("mcpstate_server_up", "gauge", "1 when the server passed its live health test", "up"),
+    ("mcpstate_server_up", "gauge", "1 when the server passed its live health test; "
+     "no sample for a server not tested (test: {skip: true})", "up"),
+    ("mcpstate_server_tested", "gauge", "0 when the lockfile says test: {skip: true} (not tested), else 1", "tested"),
+    ("mcpstate_server_auth_required", "gauge",
+     "1 when the server asked for a sign-in (401 with WWW-Authenticate, no credentials given)", "auth_required"),
     ("mcpstate_server_startup_seconds", "gauge", "spawn to handshake answer", "startup_s"),
     ("mcpstate_server_rss_bytes", "gauge", "resident memory of the server's process tree", "rss_bytes"),
     ("mcpstate_server_tools", "gauge", "tools the server lists", "tools"),
@@ -65,7 +85,9 @@ def prometheus(rows: list[dict[str, Any]], timestamp: float, lockfile_valid: boo
 
 def _metric_value(row: dict[str, Any], key: str) -> float | None:
     if key == "up":
-        return 1.0 if row["up"] else 0.0
+        return None if row["up"] is None else 1.0 if row["up"] else 0.0
+    if key in ("tested", "auth_required"):
+        return 1.0 if row[key] else 0.0
     if key == "startup_s":
         return row["startup_ms"] / 1000 if row["startup_ms"] is not None else None
     if key == "rss_bytes":

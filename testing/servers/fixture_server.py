@@ -31,7 +31,7 @@ UNSUPPORTED_VERSION = -32022  # UnsupportedProtocolVersionError, 2026-07-28
 WORDS = frozenset({
     "healthy", "add_tool", "remove_tool", "change_schema", "crash", "hang", "garbage",
     "exit_after_handshake", "memory_hog", "slow_start", "modern_only", "legacy_only",
-    "second_start_fails", "chatty", "paginate", "ignore_sigterm",
+    "second_start_fails", "chatty", "paginate", "ignore_sigterm", "auth_required", "unauthorized",
 })
 OPTIONS = frozenset({"mb", "slow_ms"})
 

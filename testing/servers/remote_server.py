@@ -12,6 +12,9 @@ headers, when sent, must match the body (400, -32020). Answers are `application/
 or `text/event-stream` when started with sse=True and the client accepts it (chatty's
 extra messages only fit in SSE). Behaviours that need a process (crash at start,
 memory_hog, second_start_fails) become: crash = 500 on every POST; the others are ignored.
+Remote only: auth_required = 401 with `WWW-Authenticate: Bearer resource_metadata="<base>/.well-known/
+oauth-protected-resource"` on every POST (no token is ever good enough), and that metadata
+document (RFC 9728) served by GET; unauthorized = 401 without WWW-Authenticate.
 """
 
 from __future__ import annotations
@@ -35,6 +38,7 @@ from testing.servers.fixture_server import (
 HEADER_MISMATCH = -32020
 STATUS_FOR_ERROR = {-32601: 404, -32022: 400, HEADER_MISMATCH: 400}  # modern HTTP mapping
 HANG_LIMIT_S = 300.0
+METADATA_PATH = "/.well-known/oauth-protected-resource"
 
 
 class RemoteServer:
@@ -70,7 +74,21 @@ class RemoteServer:
     @property
     def url(self) -> str:
         assert self._httpd is not None, "remote fixture server is not running"
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/mcp"
+        return f"{self.base}/mcp"
+
+    @property
+    def base(self) -> str:
+        assert self._httpd is not None, "remote fixture server is not running"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}"
+
+    @property
+    def metadata_url(self) -> str:
+        """Where auth_required's protected resource metadata is (named by its challenge)."""
+        return self.base + METADATA_PATH
+
+    def metadata(self) -> dict[str, Any]:
+        return {"resource": self.url, "authorization_servers": [self.base + "/"],
+                "bearer_methods_supported": ["header"], "scopes_supported": ["mcp"]}
 
     def first_answer(self) -> bool:
         """True once: for slow_start and garbage, which act before the first answer."""
@@ -106,6 +124,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.fx.log(format % args)
 
     def do_GET(self) -> None:
+        path = self.path.split("?")[0]
+        if self.fx.behaviour.has("auth_required") and path in (METADATA_PATH, METADATA_PATH + "/mcp"):
+            self._plain(200, json.dumps(self.fx.metadata()).encode(), {}, "application/json")
+            return
         # No server-initiated stream: 405 is what both generations allow.
         self._plain(405, b"", {"Allow": "POST, DELETE"})
 
@@ -137,12 +159,19 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._dispatch(msg)
 
-    def _refusal(self) -> tuple[int, bytes] | None:
+    def _refusal(self) -> tuple[int, bytes, dict[str, str]] | tuple[int, bytes] | None:
         origin = self.headers.get("Origin")
         if origin and origin.split("//")[-1].split(":")[0] not in ("127.0.0.1", "localhost"):
             return 403, b"Origin not allowed"  # DNS-rebinding protection, as the spec asks
         if self.path.split("?")[0] != "/mcp":
             return 404, b"Not found"
+        if self.fx.behaviour.has("auth_required"):
+            challenge = f'Bearer resource_metadata="{self.fx.metadata_url}"'
+            if self.headers.get("Authorization"):  # RFC 6750: a token was sent and is not good
+                challenge = f'Bearer error="invalid_token", resource_metadata="{self.fx.metadata_url}"'
+            return 401, b'{"error": "unauthorized"}', {"WWW-Authenticate": challenge}
+        if self.fx.behaviour.has("unauthorized"):
+            return 401, b"Unauthorized"
         accept = self.headers.get("Accept", "")
         if "application/json" not in accept or "text/event-stream" not in accept:
             return 406, b"Accept must list application/json and text/event-stream"

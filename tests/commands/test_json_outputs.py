@@ -117,7 +117,7 @@ def test_apply_rollback_test_and_the_reading_commands(project: Project) -> None:
     doc = parsed(first, "apply")
     assert [c["server"] for c in doc["plan"]["changes"]] == ["app"]
     assert doc["results"] == [{"server": "app", "action": "create", "ok": True, "step": None, "reason": None,
-                               "revision": 1, "rolled_back": False, "still_live": None}]
+                               "revision": 1, "rolled_back": False, "still_live": None, "warnings": []}]
 
     project.write_lockfile(lockfile(npm="crash"))
     doc = parsed(project.run("apply", "--auto-approve", "--format", "json"), "apply", code=1)
