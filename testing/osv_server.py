@@ -2,15 +2,8 @@
 `POST /v1/querybatch` (ids and `modified` only, results in query order, `{}` for a
 package with none, at most 1000 queries, 400 otherwise) and `GET /v1/vulns/{id}`.
 
-Advisories (ADVISORIES below) cover catalogue packages, each affecting listed versions:
-
-| id | package | affected | fixed | severity, and how the record states it |
-|---|---|---|---|---|
-| GHSA_SERVER_HIGH | npm @mcpstate-fixture/server | 1.0.0 | 1.1.0 | high: database_specific HIGH and a CVSS 3.1 vector (7.5) |
-| GHSA_PYPI_MODERATE | PyPI mcpstate-fixture-server | 1.0.0 | 1.1.0 | moderate: database_specific MODERATE |
-| PYSEC_PYPI_MODERATE | (the same vulnerability, under PyPI's id: an alias of the one above) | | | a CVSS 3.1 vector only (5.3) |
-| GHSA_TINY_LOW | npm mcpstate-fixture-tiny | 1.0.0 | 1.1.0 | low: database_specific LOW |
-| GHSA_CALENDAR_CRITICAL | npm @mcpstate-fixture/calendar | 2026.7.4 | 2026.8.31 | critical: a CVSS 3.1 vector only (9.8) |
+Advisories (ADVISORIES below) cover some catalogue packages; testing/README.md lists
+them with their affected and fixed versions and how each states its severity.
 
 `page_size` (None: no paging) makes querybatch page each result with `next_page_token`,
 as the real API does for packages with many advisories.

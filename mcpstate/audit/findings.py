@@ -44,7 +44,8 @@ def distinct(records: Iterable[Vuln]) -> list[Vuln]:
     ones are dropped."""
     ordered = sorted((r for r in records if not r.get("withdrawn")),
                      key=lambda r: (severity_of(r) == UNKNOWN, str(r.get("id"))))
-    kept, seen = [], set()
+    kept: list[Vuln] = []
+    seen: set[str] = set()
     for record in ordered:
         names = {str(record.get("id")), *map(str, record.get("aliases") or ())}
         if not names & seen:

@@ -40,9 +40,12 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     report = report._replace(lockfile=os.path.relpath(ctx.lockfile_path, ctx.project_dir))
     ranks = [f.severity for f in report.findings] + [s.lint.rank for s in report.lints]
     failed = args.fail_on is not None and at_or_above(ranks, args.fail_on)
+    over = sum(at_or_above([r], args.fail_on) for r in ranks) if failed else 0
     warnings = [render.lint_warning(s.server, s.lint.tool, s.lint.field, s.lint.rule, s.lint.message)
                 for s in report.lints]
-    errors = [f"findings at or above {args.fail_on} (--fail-on {args.fail_on})"] if failed else []
+    errors = [f"{over} finding(s) at or above {args.fail_on} (--fail-on {args.fail_on}): move the pins "
+              "to the fixed versions (`mcpstate update`, `mcpstate lock --refresh`) or review the "
+              "tool lints"] if failed else []
     return Result(1 if failed else 0, render.audit_document(report, args.fail_on, failed),
                   lambda: _text(report, args.format), warnings=warnings, errors=errors)
 

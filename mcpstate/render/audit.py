@@ -86,7 +86,13 @@ def _linted(report: AuditReport) -> list[str]:
 
 
 def lint_warning(server: str, tool: str, field: str, rule: str, message: str) -> str:
-    return f"{server}: tool {tool!r} {field}: {message} [{rule}]"
+    """One line for stderr; the tool's own text is shown escaped, never as it is (it may hold
+    the very escapes and invisible characters being reported)."""
+    return f"{server}: tool {tool!r} {_printable(field)}: {message} [{rule}]"
+
+
+def _printable(text: str) -> str:
+    return "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in text)
 
 
 def markdown(report: AuditReport) -> str:
@@ -108,5 +114,4 @@ def markdown(report: AuditReport) -> str:
 
 def _cell(text: str) -> str:
     """Safe in a table cell: pipes escaped, newlines and invisible characters shown."""
-    shown = "".join(c if c.isprintable() else f"U+{ord(c):04X}" for c in text)
-    return shown.replace("|", "\\|")
+    return _printable(text).replace("|", "\\|")

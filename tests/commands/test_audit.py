@@ -145,7 +145,7 @@ def test_fail_on(capsys: pytest.CaptureFixture[str], folder: Path, servers: str,
     result = cli(capsys, folder, "audit", "--fail-on", fail_on, "--format", "json")
     doc = parsed(result, "audit", code=code)
     assert doc["failed"] is bool(code) and doc["fail_on"] == fail_on
-    assert (f"findings at or above {fail_on}" in result.stderr) is bool(code)
+    assert (f"1 finding(s) at or above {fail_on} (--fail-on {fail_on})" in result.stderr) is bool(code)
 
 
 def test_without_fail_on_findings_still_exit_0(capsys: pytest.CaptureFixture[str], folder: Path) -> None:
