@@ -40,6 +40,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "outdated": ("outdated", "list servers with newer versions in the registry"),
     "update": ("update", "move lockfile pins to newer versions"),
     "lock": ("lock", "fill in and check integrity hashes"),
+    "audit": ("audit", "known vulnerabilities of the locked closures, and tool-surface lints"),
     "gc": ("gc", "remove old store entries, reports and journal lines"),
     "force-unlock": ("force_unlock", "break a lock left by a dead process"),
 }

@@ -5,6 +5,9 @@ injection per path so registry-client tests can make an endpoint fail on purpose
     registry.inject("/@mcpstate-fixture/server", 500)          # next request: 500, then normal
     registry.inject("/simple/x/", "hang", sticky=True)       # every request hangs until stop
     registry.inject(path, "malformed")                       # 200 with a truncated JSON body
+
+GET and HEAD go to `resolve(method, path, headers)`; POST to `resolve_post(path, headers,
+body)` (405 unless a subclass answers it, as the OSV API does).
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ class Seen:
     method: str
     path: str  # as sent, %-escapes kept
     headers: dict[str, str]
+    body: bytes = b""  # a POST's request body
 
 
 class LocalServer:
@@ -123,6 +127,9 @@ class LocalServer:
     def resolve(self, method: str, path: str, headers: dict[str, str]) -> Reply:
         raise NotImplementedError
 
+    def resolve_post(self, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        return Reply(405, json.dumps({"error": "POST is not served here"}).encode(), etag=False)
+
 
 def _fault_key(path: str) -> str:
     return unquote(urlsplit(path).path).rstrip("/").lower() or "/"
@@ -143,9 +150,13 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve("HEAD")
 
+    def do_POST(self) -> None:
+        self._serve("POST")
+
     def _serve(self, method: str) -> None:
         headers = {k.lower(): v for k, v in self.headers.items()}
-        self.owner.requests.append(Seen(method, self.path, headers))
+        body = self.rfile.read(int(headers.get("content-length") or 0)) if method == "POST" else b""
+        self.owner.requests.append(Seen(method, self.path, headers, body))
         fault = self.owner._next_fault(self.path)
         if fault == "hang":
             self.owner._stopping.wait(HANG_LIMIT_S)
@@ -157,7 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
         if isinstance(fault, int):
             reply = Reply(fault, json.dumps({"error": f"injected {fault}"}).encode(), etag=False)
         else:
-            reply = self.owner.resolve(method, self.path, headers)
+            reply = (self.owner.resolve_post(self.path, headers, body) if method == "POST"
+                     else self.owner.resolve(method, self.path, headers))
             if fault == "malformed":
                 reply = Reply(200, reply.body[: max(1, len(reply.body) // 2)] or b"{", reply.content_type,
                               etag=False)

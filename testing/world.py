@@ -1,9 +1,9 @@
 """The hermetic test world: a local npm registry and a local PyPI index serving every
-catalogue package, plus remote (Streamable HTTP) fixture servers on demand; all on
+catalogue package, an OSV-compatible advisory API about some of them, plus remote (Streamable HTTP) fixture servers on demand; all on
 127.0.0.1, nothing from the internet.
 
     with World() as world:
-        env = world.env            # MCPSTATE_NPM_REGISTRY / MCPSTATE_PYPI_INDEX
+        env = world.env            # MCPSTATE_NPM_REGISTRY / MCPSTATE_PYPI_INDEX / MCPSTATE_OSV_URL
         url = world.remote("legacy_only", sse=True).url
 
     python -m testing.world serve  # for the demo: prints the two variables, runs until killed
@@ -22,12 +22,13 @@ from types import FrameType, TracebackType
 from testing import artifacts
 from testing.artifacts import Artifact
 from testing.npm_registry import NpmRegistry
+from testing.osv_server import OsvServer
 from testing.pypi_index import PypiIndex
 from testing.servers.remote_server import RemoteServer
 
 
 class World:
-    """Both registries, started together; `now` is the clock catalogue ages count from."""
+    """Both registries and the advisory API, started together; `now` is the clock catalogue ages count from."""
 
     def __init__(self, cache_dir: Path | None = None, now: datetime | None = None) -> None:
         self.cache_dir = cache_dir or artifacts.default_cache_dir()
@@ -35,6 +36,7 @@ class World:
         self.artifacts: dict[tuple[str, str, str], Artifact] = {}
         self.npm = NpmRegistry(self.artifacts, self.now)
         self.pypi = PypiIndex(self.artifacts, self.now)
+        self.osv = OsvServer()
         self.remotes: list[RemoteServer] = []
         self.startup_s = 0.0
 
@@ -43,6 +45,7 @@ class World:
         self.artifacts.update(artifacts.build_all(self.cache_dir))
         self.npm.start()
         self.pypi.start()
+        self.osv.start()
         self.startup_s = time.monotonic() - began
         return self
 
@@ -52,6 +55,7 @@ class World:
         self.remotes.clear()
         self.npm.stop()
         self.pypi.stop()
+        self.osv.stop()
 
     def reset(self, keep_remotes: int = 0) -> None:
         """Undo what a test did: faults, tampering, request logs, and the remote servers
@@ -61,6 +65,7 @@ class World:
         del self.remotes[keep_remotes:]
         self.npm.reset()
         self.pypi.reset()
+        self.osv.reset()
 
     def __enter__(self) -> World:
         return self.start()
@@ -78,9 +83,14 @@ class World:
         return self.pypi.url
 
     @property
+    def osv_url(self) -> str:
+        return self.osv.url
+
+    @property
     def env(self) -> dict[str, str]:
         """The registry overrides mcpstate reads (they win over the lockfile's registries:)."""
-        return {"MCPSTATE_NPM_REGISTRY": self.npm_url, "MCPSTATE_PYPI_INDEX": self.pypi_url}
+        return {"MCPSTATE_NPM_REGISTRY": self.npm_url, "MCPSTATE_PYPI_INDEX": self.pypi_url,
+                "MCPSTATE_OSV_URL": self.osv_url}
 
     def artifact(self, source: str, name: str, version: str) -> Artifact:
         from testing import catalogue
@@ -130,6 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, on_term)
     print(f"MCPSTATE_NPM_REGISTRY={world.npm_url}", flush=True)
     print(f"MCPSTATE_PYPI_INDEX={world.pypi_url}", flush=True)
+    print(f"MCPSTATE_OSV_URL={world.osv_url}", flush=True)
     for spec in args.remote:
         words = spec.split(",")
         remote = world.remote(",".join(w for w in words if w != "sse"), sse="sse" in words)

@@ -5,6 +5,7 @@ exponential backoff (a Retry-After up to MAX_RETRY_AFTER_S is honoured; a longer
 one fails at once, saying so, rather than stalling a CLI for minutes). A timeout
 is not retried: a registry that hung once for the whole timeout will most likely
 hang again, and the user is better served by a prompt, clear error.
+POST (OSV's query batch) gets the same retries and messages, and no cache.
 ETags: an answer with an ETag is kept for the run and revalidated with
 If-None-Match, so a package asked for twice costs one transfer.
 Concurrency: `map_concurrent` runs lookups on a small thread pool that shares
@@ -31,6 +32,7 @@ ATTEMPTS = 3
 BACKOFF_S = 0.2
 MAX_RETRY_AFTER_S = 10.0
 MAX_WORKERS = 8
+MIRROR_HINT = "point MCPSTATE_NPM_REGISTRY / MCPSTATE_PYPI_INDEX at a mirror"
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -54,8 +56,10 @@ class Fetcher:
     """GETs through `client` with retries, an ETag cache and errors a user can act on."""
 
     def __init__(self, client: httpx.Client, *, attempts: int = ATTEMPTS,
-                 backoff_s: float = BACKOFF_S, sleep: Callable[[float], None] = time.sleep) -> None:
+                 backoff_s: float = BACKOFF_S, sleep: Callable[[float], None] = time.sleep,
+                 mirror_hint: str = MIRROR_HINT) -> None:
         self.client = client
+        self.mirror_hint = mirror_hint
         self.attempts = attempts
         self.backoff_s = backoff_s
         self.sleep = sleep
@@ -78,12 +82,23 @@ class Fetcher:
                                 f"{response.reason_phrase}{_retry_hint(response)}")
         return self._remember(url, accept, response)
 
-    def _send(self, url: str, headers: dict[str, str]) -> httpx.Response:
+    def post_json(self, url: str, document: Any) -> Answer:
+        """The answer to POST `url` with `document` as its JSON body; anything but 200 fails."""
+        body = json.dumps(document, separators=(",", ":")).encode()
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        response = self._send(url, headers, body)
+        if response.status_code != 200:
+            raise RegistryError(f"POST {url} answered {response.status_code} "
+                                f"{response.reason_phrase}{_retry_hint(response)}")
+        return Answer(str(response.url), response.headers.get("content-type", ""), response.content)
+
+    def _send(self, url: str, headers: dict[str, str], body: bytes | None = None) -> httpx.Response:
+        method = "GET" if body is None else "POST"
         for attempt in range(1, self.attempts + 1):
             try:
-                response = self.client.get(url, headers=headers)
+                response = self.client.request(method, url, headers=headers, content=body)
             except httpx.TimeoutException:
-                raise RegistryError(_timeout_message(url, self.client)) from None
+                raise RegistryError(_timeout_message(method, url, self.client, self.mirror_hint)) from None
             except httpx.TransportError as exc:
                 if attempt == self.attempts:
                     raise RegistryError(f"cannot reach {url}: {exc or type(exc).__name__} "
@@ -161,8 +176,7 @@ def _retry_hint(response: httpx.Response) -> str:
     return f"; the registry is busy or failing{wait}: try again later"
 
 
-def _timeout_message(url: str, client: httpx.Client) -> str:
+def _timeout_message(method: str, url: str, client: httpx.Client, mirror_hint: str) -> str:
     seconds = client.timeout.read or client.timeout.connect
-    return (f"GET {url} timed out (no answer within {seconds:g} s); the registry may "
-            "be down or slow: try again, or point MCPSTATE_NPM_REGISTRY / "
-            "MCPSTATE_PYPI_INDEX at a mirror")
+    return (f"{method} {url} timed out (no answer within {seconds:g} s); the registry may "
+            f"be down or slow: try again, or {mirror_hint}")
