@@ -40,13 +40,16 @@ def missing_files(dest: Path, package: str) -> list[str]:
     """What the install should hold and does not: a package of the closure that
     package-lock.json records (dev and optional ones aside: they may be left out), or
     an executable the package declares."""
-    try:
-        packages = json.loads((dest / "package-lock.json").read_text())["packages"]
-    except (OSError, ValueError, KeyError, TypeError) as e:
-        return [f"package-lock.json ({e})"]
-    skipped = ("dev", "optional", "devOptional", "link", "extraneous")
-    wanted = [key for key, meta in packages.items()
-              if key and not (isinstance(meta, dict) and any(meta.get(k) for k in skipped))]
+    if (dest / "pnpm-lock.yaml").is_file():  # a locked closure: pnpm's frozen install is all or
+        wanted = [f"node_modules/{package}"]  # nothing; the package and its executables must be there
+    else:
+        try:
+            packages = json.loads((dest / "package-lock.json").read_text())["packages"]
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            return [f"package-lock.json ({e})"]
+        skipped = ("dev", "optional", "devOptional", "link", "extraneous")
+        wanted = [key for key, meta in packages.items()
+                  if key and not (isinstance(meta, dict) and any(meta.get(k) for k in skipped))]
     missing = [f"{key}/package.json" for key in wanted if not (dest / key / "package.json").is_file()]
     if not missing:
         missing = [f"node_modules/.bin/{name}" for name in bin_names(dest, package)
