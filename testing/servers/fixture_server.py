@@ -280,6 +280,23 @@ def counter_path(script: Path) -> str:
 _HOG: list[bytearray] = []  # memory_hog keeps its allocation alive here
 
 
+def ignore_sigterm(log: Log) -> None:
+    """SIGTERM is blocked, and taken by a thread that logs it. A Python-level handler would
+    race: a signal that lands just before a blocking call (readline, sleep) is handled only
+    once that call returns, so the log line could come an hour late."""
+    import signal
+    import threading
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # before the thread: it inherits the mask
+
+    def take() -> None:
+        while True:
+            signal.sigwait({signal.SIGTERM})
+            log("SIGTERM ignored on purpose")
+
+    threading.Thread(target=take, daemon=True, name="sigterm").start()
+
+
 def daemonize(log: Log) -> None:
     """Double fork and setsid, as a classic Unix daemon does: the grandchild is in no
     process group of the server's and, unless hunted down, outlives it (and the probe)."""
@@ -310,9 +327,7 @@ def flood_stderr(mb: float) -> None:
 def start_effects(b: Behaviour, script: Path, log: Log) -> None:
     """What happens before the first message is read; may end the process."""
     if b.has("ignore_sigterm"):
-        import signal
-
-        signal.signal(signal.SIGTERM, lambda signum, frame: log("SIGTERM ignored on purpose"))
+        ignore_sigterm(log)
     if b.has("second_start_fails"):
         path = counter_path(script)
         with open(path, "a", encoding="ascii") as counter:
@@ -360,7 +375,7 @@ def main() -> int:
     events = os.environ.get("MCP_FIXTURE_EVENTS")
 
     def log(text: str) -> None:
-        # os.write, not print: a signal handler logs too, and buffered writers are not reentrant
+        # os.write, unbuffered: the SIGTERM thread logs too, and a forked daemon shares nothing
         line = f"[{SERVER_NAME} {version} pid {os.getpid()}] {text}\n".encode()
         os.write(2, line)
         if events:  # a copy for tests that wait on what the server did
