@@ -10,21 +10,24 @@ import os
 import selectors
 import signal
 import subprocess
-import threading
 import time
 from typing import Any, Mapping
 
 from mcpstate.probe import jsonrpc
 from mcpstate.probe.jsonrpc import DeadlineExceeded, Message, ServerGone
 from mcpstate.probe.launch import Launch, server_env
+from mcpstate.probe.stderr import StderrTail
 from mcpstate.probe.usage import preload
 
-STDERR_LINES = 50
-STDERR_LINE_CHARS = 1000
 STDIN_GRACE_S = 0.5  # a well-behaved server exits on EOF well within this
 TERM_GRACE_S = 1.0  # then SIGTERM; past this, SIGKILL
+STDERR_JOIN_S = 0.2  # its last line explains most crashes
 READ_CHUNK = 1 << 16
-MAX_LINE = 64 << 20  # a tools/list with big schemas is megabytes; more is a runaway server
+# The largest public servers' tools/list is well under 1 MiB, and a smoke result rarely
+# holds more than a screenshot. A valid message costs ~16x its size at peak (decoded, then
+# the tool surface, its digest and the report: measured 4 MiB -> +65 MiB, 7.5 -> +122): at
+# 8 MiB a probe stays under ~160 MiB. More is a runaway server, failed, not decoded.
+MAX_LINE = 8 << 20
 
 
 class StdioTransport:
@@ -52,11 +55,9 @@ class StdioTransport:
         self._writer = selectors.DefaultSelector()
         self._writer.register(self._in_fd, selectors.EVENT_WRITE)
         self._buffer = bytearray()
+        self._scanned = 0  # how much of the buffer is known to hold no newline
         self._pending: collections.deque[Message] = collections.deque()
-        self._stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
-        self._stderr_thread = threading.Thread(target=self._pump_stderr, daemon=True,
-                                               name=f"mcpstate-stderr-{self.pid}")
-        self._stderr_thread.start()
+        self._stderr = StderrTail(self.proc.stderr, f"mcpstate-stderr-{self.pid}")  # type: ignore[arg-type]
         preload()  # for the RSS measurement after tools/list
 
     # -- messages ---------------------------------------------------------------
@@ -80,16 +81,18 @@ class StdioTransport:
         return self._pending.popleft()
 
     def _next_line(self, deadline: float) -> bytes:
-        while (end := self._buffer.find(b"\n")) < 0:
+        while (end := self._buffer.find(b"\n", self._scanned)) < 0:
+            self._scanned = len(self._buffer)  # a long line is scanned once, not once a chunk
+            if len(self._buffer) > MAX_LINE:
+                raise jsonrpc.ProtocolViolation(f"server wrote a line on stdout longer than {MAX_LINE >> 20} MiB")
             self._wait(self._reader, self._out_fd, deadline)
             chunk = os.read(self._out_fd, READ_CHUNK)
             if not chunk:
                 raise self._gone(deadline)
             self._buffer += chunk
-            if len(self._buffer) > MAX_LINE:
-                raise jsonrpc.ProtocolViolation(f"server wrote a line on stdout longer than {MAX_LINE >> 20} MiB")
         line = bytes(self._buffer[:end])
         del self._buffer[:end + 1]
+        self._scanned = 0
         return line
 
     def _wait(self, selector: selectors.BaseSelector, fd: int, deadline: float) -> None:
@@ -103,20 +106,11 @@ class StdioTransport:
     def _gone(self, deadline: float) -> ServerGone:
         """The server closed its end: wait (briefly) for its exit code and last words."""
         code = self._wait_exit(min(TERM_GRACE_S, max(0.0, deadline - time.monotonic())))
-        self._stderr_thread.join(timeout=0.2)  # its last line explains most crashes
-        last = self._stderr[-1] if self._stderr else ""
-        return ServerGone(_exit_words(code), exit_code=code, last_stderr=last)
-
-    # -- stderr -----------------------------------------------------------------
-
-    def _pump_stderr(self) -> None:
-        for raw in iter(self.proc.stderr.readline, b""):  # type: ignore[union-attr]
-            text = raw.decode(errors="replace").rstrip()
-            if text:
-                self._stderr.append(text[:STDERR_LINE_CHARS])
+        self._stderr.join(STDERR_JOIN_S)
+        return ServerGone(_exit_words(code), exit_code=code, last_stderr=self._stderr.last())
 
     def stderr_tail(self) -> list[str]:
-        return list(self._stderr)
+        return self._stderr.lines()
 
     # -- shutdown ---------------------------------------------------------------
 
@@ -143,8 +137,7 @@ class StdioTransport:
         for pipe in (self.proc.stdin, self.proc.stdout):
             if pipe is not None and not pipe.closed:
                 pipe.close()
-        self._stderr_thread.join(timeout=0.2)
-        if not self._stderr_thread.is_alive() and self.proc.stderr is not None:
+        if self._stderr.join(STDERR_JOIN_S) and self.proc.stderr is not None:
             self.proc.stderr.close()
 
     def _stop_gracefully(self) -> bool:

@@ -1,0 +1,115 @@
+"""What a probed server costs a real `mcpstate` run (DESIGN §8): a 100 MiB stderr line
+does not grow mcpstate's memory.
+
+Each run is a real `python -m mcpstate` process; the server is the Python fixture, tagged
+by a marker on its command line, with its log copied to an events file to wait on."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import testing
+from testing.processes import kill_all, marked, new_marker
+
+FIXTURE = Path(testing.__file__).parent / "servers" / "fixture_server.py"
+MIB = 1024 * 1024
+
+
+@dataclass
+class Run:
+    """One `mcpstate` process and the server it probes."""
+
+    proc: subprocess.Popen[bytes]
+    marker: str
+    events: Path
+    out: Path
+    err: Path
+
+    def events_say(self, text: str) -> bool:
+        return self.events.exists() and text in self.events.read_text(errors="replace")
+
+    def wait(self, timeout: float = 60) -> int:
+        return self.proc.wait(timeout)
+
+    @property
+    def stderr(self) -> str:
+        return self.err.read_text(errors="replace")
+
+
+class Cli:
+    """A project whose lockfile runs the fixture as a `command` server named app."""
+
+    def __init__(self, root: Path, env: dict[str, str]) -> None:
+        self.root, self.env = root, env
+        self.project = root / "project"
+        self.project.mkdir()
+        self.marker = new_marker()
+        self.events = root / "events"
+        self.runs: list[Run] = []
+
+    def write_lockfile(self, script: Path, env: dict[str, str], timeout_s: float) -> None:
+        server_env = {**env, "MCP_FIXTURE_EVENTS": str(self.events)}
+        (self.project / "mcpstate.lock.yaml").write_text(
+            "version: 1\nservers:\n  app:\n    source: command\n"
+            f"    command: {json.dumps(sys.executable)}\n"
+            f"    args: {json.dumps([str(script), self.marker])}\n"
+            f"    env: {json.dumps(server_env)}\n"
+            f"    test: {{timeout_s: {timeout_s:g}, max_startup_ms: 60000}}\n")
+
+    def start(self, *args: str, launcher: list[str] | None = None) -> Run:
+        out, err = self.root / f"{args[0]}.out", self.root / f"{args[0]}.err"
+        with open(out, "wb") as stdout, open(err, "wb") as stderr:
+            proc = subprocess.Popen([*(launcher or ()), sys.executable, "-m", "mcpstate", "-C", str(self.project),
+                                     *args], env=self.env, cwd=self.project, stdin=subprocess.DEVNULL,
+                                    stdout=stdout, stderr=stderr)
+        self.runs.append(Run(proc, self.marker, self.events, out, err))
+        return self.runs[-1]
+
+    def test(self, behaviour: str, timeout_s: float = 30, *args: str, launcher: list[str] | None = None) -> Run:
+        self.write_lockfile(FIXTURE, {"MCP_FIXTURE_BEHAVIOUR": behaviour}, timeout_s)
+        return self.start("test", "app", *args, launcher=launcher)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, _isolation: dict[str, str]) -> Iterator[Cli]:
+    made = Cli(tmp_path, dict(_isolation))
+    yield made
+    for run in made.runs:  # what a failing test left running
+        if run.proc.poll() is None:
+            run.proc.kill()
+            run.proc.wait()
+    kill_all(marked(made.marker))
+
+
+# Runs a command and writes its exit code and peak RSS (KiB) to argv[1]. A small process of
+# its own: a child's ru_maxrss counts what it inherited from its parent until exec, and
+# pytest itself may be 100 MiB by then.
+MEASURE = """import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+open(sys.argv[1], "w").write(f"{os.waitstatus_to_exitcode(status)} {usage.ru_maxrss}")
+"""
+
+
+def test_a_100_mib_stderr_line_does_not_grow_mcpstate(cli: Cli) -> None:
+    measured = cli.root / "measured"
+    run = cli.test("stderr_flood,stderr_mb=100", 60, "--format", "json",
+                   launcher=[sys.executable, "-c", MEASURE, str(measured)])
+    assert run.wait() == 0, run.stderr
+    code, max_rss_kib = map(int, measured.read_text().split())
+    # of mcpstate, and of what it waited for: the server, which holds 1 MiB at a time
+    peak_mib = max_rss_kib * 1024 / MIB
+    print(f"peak RSS of mcpstate test with a 100 MiB stderr line: {peak_mib:.1f} MiB")
+    assert peak_mib < 100
+    assert code == 0, run.stderr
+    report = json.loads(run.out.read_text())
+    assert report["passed"] is True
+    [flood] = [line for line in report["stderr_tail"] if line.startswith("xxxx")]  # read, and cut
+    assert flood.endswith(f"[line cut: {100 * MIB} bytes]") and len(flood) < 1100
