@@ -1,5 +1,5 @@
-"""The stdio transport: spawn the server in its own process group, exchange
-newline-delimited JSON-RPC over its pipes, keep its stderr, and stop the whole group.
+"""The stdio transport: spawn the server in its own session, exchange newline-delimited
+JSON-RPC over its pipes, keep its stderr, and stop the whole group and what it left.
 
 Reads and writes block in select() with a deadline: no polling, no sleeps."""
 
@@ -13,7 +13,7 @@ import subprocess
 import time
 from typing import Any, Mapping
 
-from mcpstate.probe import jsonrpc
+from mcpstate.probe import jsonrpc, reaper
 from mcpstate.probe.jsonrpc import DeadlineExceeded, Message, ServerGone
 from mcpstate.probe.launch import Launch, server_env
 from mcpstate.probe.stderr import StderrTail
@@ -32,7 +32,7 @@ MAX_LINE = 8 << 20
 
 class StdioTransport:
     """One running server process. Always `close()` it (try/finally): that is what
-    guarantees no process of its group outlives the probe."""
+    guarantees no process it started outlives the probe."""
 
     kind = "stdio"
 
@@ -40,7 +40,8 @@ class StdioTransport:
         if not launch.command:
             raise jsonrpc.ProbeFailure("launch has no command")
         self.started = time.monotonic()
-        self.proc = _spawn(launch)
+        self.proc, self._token = _spawn(launch)
+        self._closed = False
         self.pid = self.proc.pid
         self._out_fd = self.proc.stdout.fileno()  # type: ignore[union-attr]
         self._in_fd = self.proc.stdin.fileno()  # type: ignore[union-attr]
@@ -115,8 +116,12 @@ class StdioTransport:
     # -- shutdown ---------------------------------------------------------------
 
     def close(self) -> None:
-        """Close stdin, wait, SIGTERM the group, wait, SIGKILL the group. The SIGKILL
-        runs in `finally`, so a Ctrl-C during the graceful steps still leaves nothing."""
+        """Close stdin, wait, SIGTERM the group, wait, SIGKILL the group; then kill and reap
+        what the server left outside it. Once only. The SIGKILL runs in `finally`, so a
+        Ctrl-C during the graceful steps still leaves nothing."""
+        if self._closed:
+            return
+        self._closed = True
         stopped = False
         try:
             stopped = self._stop_gracefully()
@@ -125,11 +130,14 @@ class StdioTransport:
                 _signal_group(self.pid, signal.SIGKILL)
                 self.proc.wait()
                 _wait_group(self.pid, TERM_GRACE_S)
-            self._release()
+            try:
+                reaper.release(self.pid, self._token)
+            finally:
+                self._release()
 
     def _release(self) -> None:
-        """Close our ends. stderr only once its reader is done: a process that escaped
-        the group (setsid) may still hold it, and its reader must not lose the fd."""
+        """Close our ends. stderr only once its reader is done: a process that escaped us
+        (another user's, say) may still hold it, and its reader must not lose the fd."""
         self._reader.close()
         self._writer.close()
         if self._exit_fd is not None:
@@ -173,13 +181,10 @@ def _open_pidfd(pid: int) -> int | None:
         return None
 
 
-def _spawn(launch: Launch) -> subprocess.Popen[bytes]:
+def _spawn(launch: Launch) -> tuple[subprocess.Popen[bytes], str]:
     argv = [launch.command or "", *launch.args]
     try:
-        return subprocess.Popen(
-            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            env=server_env(launch), cwd=launch.cwd, start_new_session=True, close_fds=True,
-        )
+        return reaper.spawn(argv, server_env(launch), launch.cwd)
     except FileNotFoundError as exc:
         missing = launch.cwd if exc.filename == launch.cwd and launch.cwd else launch.command
         raise jsonrpc.ProbeFailure(f"could not start server: {missing}: not found") from None
@@ -208,8 +213,8 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 
 def _group_alive(pgid: int) -> bool:
-    """Is any live (not zombie) process left in the group? Orphaned zombies are not
-    counted: in containers whose init does not reap, they would linger forever."""
+    """Is any live (not zombie) process left in the group? Zombies are dead: those that
+    are ours (re-parented to us, the subreaper) the reaper reaps."""
     try:
         os.killpg(pgid, 0)
     except ProcessLookupError:
@@ -232,8 +237,8 @@ def _group_members(pgid: int) -> list[Any]:
 
 def _wait_group(pgid: int, timeout: float) -> None:
     """Wait until no live process of the group is left, or `timeout`. Its members are
-    not our children (but the leader): a pidfd of each says when it has exited,
-    zombie or not (psutil would wait for a reaping that may never come)."""
+    not all our children: a pidfd of each says when it has exited, zombie or not (psutil
+    would wait for a reaping that may never come)."""
     until = time.monotonic() + timeout
     while (members := _group_members(pgid)) and (left := until - time.monotonic()) > 0:
         _wait_all_exit(members, left)

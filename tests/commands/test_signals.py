@@ -1,5 +1,6 @@
-"""What a probed server costs a real `mcpstate` run (DESIGN §8): a 100 MiB stderr line
-does not grow mcpstate's memory.
+"""What a probed server leaves and costs a real `mcpstate` run (DESIGN §5, §8): after
+Ctrl-C, exit 130 within seconds, not after timeout_s, and no process of the server left,
+not even one that daemonized; a 100 MiB stderr line does not grow mcpstate's memory.
 
 Each run is a real `python -m mcpstate` process; the server is the Python fixture, tagged
 by a marker on its command line, with its log copied to an events file to wait on."""
@@ -7,8 +8,11 @@ by a marker on its command line, with its log copied to an events file to wait o
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,9 +20,10 @@ from pathlib import Path
 import pytest
 
 import testing
-from testing.processes import kill_all, marked, new_marker
+from testing.processes import kill_all, marked, new_marker, wait_until
 
 FIXTURE = Path(testing.__file__).parent / "servers" / "fixture_server.py"
+STOP_BOUND_S = 5.0  # generous for a loaded 2-core machine; the probes' timeout_s is 30
 MIB = 1024 * 1024
 
 
@@ -34,6 +39,10 @@ class Run:
 
     def events_say(self, text: str) -> bool:
         return self.events.exists() and text in self.events.read_text(errors="replace")
+
+    def signal_and_time(self, sig: int) -> float:
+        os.kill(self.proc.pid, sig)
+        return time.monotonic()
 
     def wait(self, timeout: float = 60) -> int:
         return self.proc.wait(timeout)
@@ -86,6 +95,23 @@ def cli(tmp_path: Path, _isolation: dict[str, str]) -> Iterator[Cli]:
             run.proc.kill()
             run.proc.wait()
     kill_all(marked(made.marker))
+
+
+def assert_stopped_soon(run: Run, signalled_at: float) -> float:
+    code = run.wait(timeout=60)
+    took = time.monotonic() - signalled_at
+    assert code == 130, (code, run.stderr)
+    assert run.stderr.rstrip().endswith("interrupted"), run.stderr
+    assert took < STOP_BOUND_S, f"exited {took:.2f} s after the signal"
+    assert marked(run.marker) == []  # at once: mcpstate killed and reaped them before it exited
+    return took
+
+
+def test_one_sigint_stops_the_probe_within_seconds_not_timeout(cli: Cli) -> None:
+    run = cli.test("daemonize,hang", timeout_s=30)
+    wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
+    took = assert_stopped_soon(run, run.signal_and_time(signal.SIGINT))
+    print(f"mcpstate test exited {took:.3f} s after one SIGINT")
 
 
 # Runs a command and writes its exit code and peak RSS (KiB) to argv[1]. A small process of

@@ -1,22 +1,28 @@
-"""What a probed server's process costs us (DESIGN §8): stderr and stdout are read within
-bounds."""
+"""No process outlives a probe (DESIGN §8): a server that daemonizes is hunted down after
+a passed, a failed and an interrupted probe, without touching another probe's live
+server; stderr and stdout are read within bounds."""
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from mcpstate.model import TestSpec
 from mcpstate.probe import Launch, probe
-from testing.processes import kill_all, marked, new_marker
+from testing.processes import kill_all, marked, new_marker, wait_until
 
 from tests.probe.test_stdio import RUNTIMES
 
 QUICK = TestSpec(timeout_s=5)
+HANGS = TestSpec(timeout_s=30)
+STOP_BOUND_S = 5.0  # generous for a loaded 2-core machine, far below HANGS.timeout_s
 
 
 class Server:
@@ -51,6 +57,79 @@ def server(tmp_path: Path, servers: list[Server]):  # type: ignore[no-untyped-de
         servers.append(made)
         return made
     return make
+
+
+@pytest.mark.parametrize("runtime", RUNTIMES)
+def test_daemon_is_killed_after_a_passing_probe(server, runtime: str) -> None:  # type: ignore[no-untyped-def]
+    daemonizing = server("daemonize", runtime)
+    report = probe(daemonizing.launch, QUICK)
+    assert report.passed, report.failures
+    assert daemonizing.left() == []
+
+
+@pytest.mark.parametrize("behaviour, failure", [
+    ("daemonize,garbage", "server wrote a non-JSON line on stdout"),
+    ("daemonize,exit_after_handshake", "server exited with code 0 right after the handshake"),
+])
+def test_daemon_is_killed_after_a_failing_probe(server, behaviour: str, failure: str) -> None:  # type: ignore[no-untyped-def]
+    daemonizing = server(behaviour)
+    report = probe(daemonizing.launch, QUICK)
+    assert not report.passed and report.failures[0].startswith(failure)
+    assert daemonizing.says("daemon running")  # it did escape the group before we ended it
+    assert daemonizing.left() == []
+
+
+def test_daemon_of_a_hanging_server_that_ignores_sigterm_is_killed(server) -> None:  # type: ignore[no-untyped-def]
+    daemonizing = server("daemonize,hang,ignore_sigterm")
+    report = probe(daemonizing.launch, TestSpec(timeout_s=2))
+    assert report.failures == ("no answer to the handshake within timeout_s 2 s (server hangs?)",)
+    assert daemonizing.left() == []
+
+
+class Interrupter:
+    """SIGINT to ourselves once `condition` holds, from a thread (the main one probes);
+    `took()` is the time from the signal to now."""
+
+    def __init__(self, condition: Callable[[], bool], what: str) -> None:
+        self.sent_at: float | None = None
+
+        def run() -> None:
+            wait_until(condition, what=what)
+            self.sent_at = time.monotonic()
+            os.kill(os.getpid(), signal.SIGINT)
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def took(self) -> float:
+        assert self.sent_at is not None
+        return time.monotonic() - self.sent_at
+
+
+def test_sigint_stops_a_probe_at_once_and_leaves_nothing(server) -> None:  # type: ignore[no-untyped-def]
+    daemonizing = server("daemonize,hang")
+    interrupter = Interrupter(lambda: daemonizing.says("daemon running"), "the daemon")
+    with pytest.raises(KeyboardInterrupt):
+        probe(daemonizing.launch, HANGS)
+    assert interrupter.took() < STOP_BOUND_S
+    assert daemonizing.left() == []
+
+
+def test_a_probe_ending_leaves_another_probes_processes_alone(server) -> None:  # type: ignore[no-untyped-def]
+    from mcpstate.probe.stdio import StdioTransport
+
+    first, second = server("daemonize"), server("daemonize")
+    one, two = StdioTransport(first.launch), StdioTransport(second.launch)
+    try:
+        wait_until(lambda: first.says("daemon running") and second.says("daemon running"), what="the daemons")
+        alive = second.left()
+        assert len(alive) == 2  # the server and its daemon
+        one.close()
+        assert first.left() == []
+        assert second.left() == alive
+    finally:
+        one.close()  # once only: a second close does nothing
+        two.close()
+    assert second.left() == []
 
 
 def test_stderr_is_kept_within_its_cap(server) -> None:  # type: ignore[no-untyped-def]
