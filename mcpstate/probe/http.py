@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from mcpstate.probe import jsonrpc
+from mcpstate.probe.interrupt import Cancelled, cancelled
 from mcpstate.probe.jsonrpc import DeadlineExceeded, Message, ProbeFailure, ServerGone
 from mcpstate.probe.launch import Launch
 
@@ -27,6 +28,7 @@ LEGACY_FALLBACK_STATUSES = (400, 404, 405)  # how a legacy server refuses server
 NAMED_METHODS = {"tools/call": "name", "prompts/get": "name", "resources/read": "uri"}
 META_VERSION = "io.modelcontextprotocol/protocolVersion"
 DELETE_TIMEOUT_S = 1.0
+CANCEL_CHECK_S = 0.1  # how soon a probe on a worker thread notices Ctrl-C
 
 
 class HttpTransport:
@@ -51,11 +53,21 @@ class HttpTransport:
         for answer in self._post(message, deadline):
             self._inbox.put(answer)
 
+    def start(self) -> None:
+        """Nothing to start: the first POST is the server's start."""
+
     def receive(self, deadline: float) -> Message:
-        try:
-            item = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise DeadlineExceeded("no answer in time") from None
+        while True:
+            # A queue cannot wait on the cancel pipe too: look at it between short waits.
+            wait = min(CANCEL_CHECK_S, max(0.0, deadline - time.monotonic()))
+            try:
+                item = self._inbox.get(timeout=wait)
+                break
+            except queue.Empty:
+                if cancelled():
+                    raise Cancelled("mcpstate was interrupted") from None
+                if time.monotonic() >= deadline:
+                    raise DeadlineExceeded("no answer in time") from None
         if isinstance(item, Exception):  # a ProbeFailure, or a bug in a worker thread
             raise item
         return item
@@ -65,7 +77,7 @@ class HttpTransport:
 
     def close(self) -> None:
         try:
-            if self._session_id is not None:
+            if self._session_id is not None and not cancelled():  # interrupted: no goodbyes
                 self._end_session()
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)

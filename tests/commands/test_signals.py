@@ -1,6 +1,6 @@
-"""What a probed server leaves and costs a real `mcpstate` run (DESIGN §5, §8): after
-Ctrl-C, exit 130 within seconds, not after timeout_s, and no process of the server left,
-not even one that daemonized; a 100 MiB stderr line does not grow mcpstate's memory.
+"""Ctrl-C and SIGTERM while `mcpstate test` or `status` probes (DESIGN §5, §8):
+exit 130 within seconds, not after timeout_s, and no process of the server left, not even
+one that daemonized; a 100 MiB stderr line does not grow mcpstate's memory.
 
 Each run is a real `python -m mcpstate` process; the server is the Python fixture, tagged
 by a marker on its command line, with its log copied to an events file to wait on."""
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -107,11 +108,46 @@ def assert_stopped_soon(run: Run, signalled_at: float) -> float:
     return took
 
 
+def test_sigterm_during_a_probe_exits_130_and_leaves_no_daemon(cli: Cli) -> None:
+    run = cli.test("daemonize,hang")
+    wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
+    assert len(marked(run.marker)) == 2  # the server, hanging, and its daemon
+    assert_stopped_soon(run, run.signal_and_time(signal.SIGTERM))
+
+
 def test_one_sigint_stops_the_probe_within_seconds_not_timeout(cli: Cli) -> None:
     run = cli.test("daemonize,hang", timeout_s=30)
     wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
     took = assert_stopped_soon(run, run.signal_and_time(signal.SIGINT))
     print(f"mcpstate test exited {took:.3f} s after one SIGINT")
+
+
+def test_second_sigint_during_cleanup_still_leaves_nothing(cli: Cli) -> None:
+    # The server ignores SIGTERM: cleanup has begun once it logs so; the second SIGINT
+    # lands then, while mcpstate waits to escalate to SIGKILL.
+    run = cli.test("daemonize,hang,ignore_sigterm")
+    wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
+    first = run.signal_and_time(signal.SIGINT)
+    wait_until(lambda: run.events_say("SIGTERM ignored on purpose"), what="the cleanup's SIGTERM")
+    run.signal_and_time(signal.SIGINT)
+    assert_stopped_soon(run, first)
+
+
+def test_status_stops_within_seconds_of_one_sigint(cli: Cli) -> None:
+    # status probes on worker threads; the server's behaviour comes from behaviour.json
+    # next to a copy of the script, so it can turn bad after a healthy apply.
+    script = cli.root / "server" / "fixture_server.py"
+    script.parent.mkdir()
+    shutil.copy(FIXTURE, script)
+    (script.parent / "behaviour.json").write_text('{"behaviour": "healthy"}')
+    cli.write_lockfile(script, {}, timeout_s=30)
+    applied = cli.start("apply", "--auto-approve")
+    assert applied.wait() == 0, applied.stderr
+    (script.parent / "behaviour.json").write_text('{"behaviour": "daemonize,hang"}')
+    run = cli.start("status")
+    wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
+    took = assert_stopped_soon(run, run.signal_and_time(signal.SIGINT))
+    print(f"mcpstate status exited {took:.3f} s after one SIGINT")
 
 
 # Runs a command and writes its exit code and peak RSS (KiB) to argv[1]. A small process of

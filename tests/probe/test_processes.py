@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from mcpstate.model import TestSpec
-from mcpstate.probe import Launch, probe
+from mcpstate.probe import Launch, probe, probe_many
 from testing.processes import kill_all, marked, new_marker, wait_until
+from testing.servers.remote_server import RemoteServer
 
 from tests.probe.test_stdio import RUNTIMES
 
@@ -114,12 +115,37 @@ def test_sigint_stops_a_probe_at_once_and_leaves_nothing(server) -> None:  # typ
     assert daemonizing.left() == []
 
 
+def test_sigint_stops_concurrent_probes_within_seconds(server) -> None:  # type: ignore[no-untyped-def]
+    # status's path: probes run on worker threads while the main thread waits on them.
+    hanging = [server("daemonize,hang") for _ in range(2)]
+    interrupter = Interrupter(lambda: all(s.says("daemon running") for s in hanging), "both daemons")
+    with pytest.raises(KeyboardInterrupt):
+        probe_many({f"s{i}": (s.launch, HANGS) for i, s in enumerate(hanging)}, parallelism=2)
+    took = interrupter.took()
+    assert took < STOP_BOUND_S, f"probe_many returned {took:.2f} s after SIGINT (timeout_s 30)"
+    assert [s.left() for s in hanging] == [[], []]
+
+
+def test_sigint_stops_a_remote_probe_on_a_worker_thread() -> None:
+    hanging = RemoteServer("hang").start()
+    try:
+        interrupter = Interrupter(lambda: bool(hanging.seen), "the first POST")
+        with pytest.raises(KeyboardInterrupt):
+            probe_many({"remote": (Launch(url=hanging.url), HANGS)}, parallelism=1)
+        took = interrupter.took()
+        assert took < STOP_BOUND_S, f"probe_many returned {took:.2f} s after SIGINT (timeout_s 30)"
+    finally:
+        hanging.stop()
+
+
 def test_a_probe_ending_leaves_another_probes_processes_alone(server) -> None:  # type: ignore[no-untyped-def]
     from mcpstate.probe.stdio import StdioTransport
 
     first, second = server("daemonize"), server("daemonize")
     one, two = StdioTransport(first.launch), StdioTransport(second.launch)
     try:
+        one.start()
+        two.start()
         wait_until(lambda: first.says("daemon running") and second.says("daemon running"), what="the daemons")
         alive = second.left()
         assert len(alive) == 2  # the server and its daemon
