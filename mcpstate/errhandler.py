@@ -4,10 +4,13 @@ anything else is a bug: exit 3, one line on stderr, the traceback in mcpstate.lo
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from mcpstate import __version__
 from mcpstate.errors import McpStateError
@@ -26,6 +29,7 @@ class Outcome:
 @contextmanager
 def handle_errors(argv: list[str]) -> Iterator[Outcome]:
     outcome = Outcome()
+    restore_sigterm = _interrupt_on_sigterm()
     try:
         yield outcome
     except McpStateError as e:
@@ -43,6 +47,17 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
         log = _write_log(outcome.state_dir, argv)
         sys.stderr.write(f"error: unexpected error (a bug in mcpstate); details in {log}\n")
         outcome.code = EXIT_BUG
+    finally:
+        restore_sigterm()
+
+
+def _interrupt_on_sigterm() -> Callable[[], Any]:
+    """SIGTERM ends a run as Ctrl-C does (DESIGN §5): cleanup runs, exit 130. Returns what
+    puts the previous handler back (handlers are set on the main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _write_log(state_dir: Path | None, argv: list[str]) -> Path:

@@ -1,4 +1,4 @@
-"""Ctrl-C and SIGTERM while `mcpstate test` or `status` probes (DESIGN §5, §8):
+"""Ctrl-C and SIGTERM while `mcpstate test`, `status` or `apply` probes (DESIGN §5, §8):
 exit 130 within seconds, not after timeout_s, and no process of the server left, not even
 one that daemonized; a 100 MiB stderr line does not grow mcpstate's memory.
 
@@ -148,6 +148,37 @@ def test_status_stops_within_seconds_of_one_sigint(cli: Cli) -> None:
     wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
     took = assert_stopped_soon(run, run.signal_and_time(signal.SIGINT))
     print(f"mcpstate status exited {took:.3f} s after one SIGINT")
+
+
+def test_apply_stops_within_seconds_of_one_sigint(cli: Cli) -> None:
+    # apply tests on a pool too; the interrupted transaction is recovered by the next run.
+    cli.write_lockfile(FIXTURE, {"MCP_FIXTURE_BEHAVIOUR": "daemonize,hang"}, timeout_s=30)
+    run = cli.start("apply", "--auto-approve")
+    wait_until(lambda: run.events_say("daemon running"), what="the server's daemon")
+    took = assert_stopped_soon(run, run.signal_and_time(signal.SIGINT))
+    print(f"mcpstate apply exited {took:.3f} s after one SIGINT")
+    assert not (cli.project / ".mcp.json").exists()  # nothing was swapped in
+    cli.write_lockfile(FIXTURE, {"MCP_FIXTURE_BEHAVIOUR": "healthy"}, timeout_s=30)
+    again = cli.start("apply", "--auto-approve")
+    assert again.wait() == 0, again.stderr
+
+
+@pytest.mark.slow
+def test_sigterm_outside_a_probe_takes_the_same_path(cli: Cli, world) -> None:  # type: ignore[no-untyped-def]
+    # Staging, not probing: the error handler makes SIGTERM a KeyboardInterrupt too, so the
+    # installer is stopped and the run ends as after Ctrl-C, not killed in its tracks.
+    import psutil
+
+    from testing.catalogue import NPM_SERVER
+    from tests.applyhelp import lockfile
+
+    world.npm.inject(f"/{NPM_SERVER}", "hang", sticky=True)
+    (cli.project / "mcpstate.lock.yaml").write_text(lockfile(npm="healthy"))  # `world` is in cli.env
+    run = cli.start("test", "app")
+    wait_until(lambda: world.npm.hits(f"/{NPM_SERVER}") > 0, what="npm's request for the packument")
+    [npm] = psutil.Process(run.proc.pid).children()
+    assert_stopped_soon(run, run.signal_and_time(signal.SIGTERM))
+    assert not npm.is_running() or npm.status() == psutil.STATUS_ZOMBIE  # killed; init reaps it
 
 
 # Runs a command and writes its exit code and peak RSS (KiB) to argv[1]. A small process of
