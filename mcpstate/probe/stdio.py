@@ -127,8 +127,7 @@ class StdioTransport:
         """Close stdin, wait, SIGTERM the group, wait, SIGKILL it; then kill and reap what
         the server left outside it. Once only; shielded from Ctrl-C, and quick once
         mcpstate is interrupted."""
-        if self._closed or self.pid is None:
-            self._closed = True
+        if self._closed or self.pid is None:  # closed already, or never started
             return
         self._closed = True
         with shielded():
