@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -53,10 +52,11 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
 
 def _interrupt_on_sigterm() -> Callable[[], Any]:
     """SIGTERM ends a run as Ctrl-C does (DESIGN §5): cleanup runs, exit 130. Returns what
-    puts the previous handler back (handlers are set on the main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
+    puts the previous handler back."""
+    try:
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not on the main thread, where alone handlers can be set
         return lambda: None
-    previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
     return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
