@@ -6,10 +6,12 @@ With `--format json` each of them also prints the one error document on stdout
 from __future__ import annotations
 
 import os
+import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from mcpstate import __version__
 from mcpstate.errors import McpStateError
@@ -32,6 +34,7 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
     command line asks for JSON, also the one error document on stdout."""
     outcome = Outcome()
     as_json = wants_json(argv)
+    restore_sigterm = _interrupt_on_sigterm()
     try:
         yield outcome
     except McpStateError as e:
@@ -59,6 +62,8 @@ def handle_errors(argv: list[str]) -> Iterator[Outcome]:
         outcome.code = EXIT_BUG
         if as_json:
             _print_error("bug", message, EXIT_BUG, str(log))
+    finally:
+        restore_sigterm()
 
 
 def wants_json(argv: Sequence[str]) -> bool:
@@ -85,6 +90,16 @@ def _print_error(kind: str, message: str, code: int, log: str | None = None) -> 
         sys.stdout.flush()
     except OSError:  # stdout cannot take it (a closed pipe, a full disk): stderr has
         pass  # said it already, and the exit code still tells the failure
+
+
+def _interrupt_on_sigterm() -> Callable[[], Any]:
+    """SIGTERM ends a run as Ctrl-C does (DESIGN §5): cleanup runs, exit 130. Returns what
+    puts the previous handler back."""
+    try:
+        previous = signal.signal(signal.SIGTERM, signal.default_int_handler)
+    except ValueError:  # not on the main thread, where alone handlers can be set
+        return lambda: None
+    return lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 def _write_log(state_dir: Path | None, argv: list[str]) -> Path:

@@ -78,10 +78,15 @@ def _direction(change: Change) -> str:
 
 
 def run_jobs(jobs: list[Job], env: Env, options: ApplyOptions) -> State:
-    """Prepare every job on a pool, switch them in order; returns the final state."""
+    """Prepare every job on a pool, switch them in order; returns the final state.
+    Ctrl-C or SIGTERM cancels the probes running on the pool at once (so leaving the
+    pool does not wait out their timeouts), and a second one cannot cut the wait short."""
+    from mcpstate.probe.interrupt import cancel_on_signal
+
     state = load_state(env.state_dir)
     backup_targets(env.project_dir, env.state_dir, list(env.targets), state.serial)
-    with ThreadPoolExecutor(max(1, options.parallelism), thread_name_prefix="mcpstate-apply") as pool:
+    with cancel_on_signal(), ThreadPoolExecutor(max(1, options.parallelism),
+                                                thread_name_prefix="mcpstate-apply") as pool:
         futures = {j.server: pool.submit(prepare, j, env) for j in jobs}
         try:
             state = _switch_in_order(jobs, futures, env, state, options)

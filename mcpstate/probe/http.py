@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping
 
 from mcpstate.probe import jsonrpc
+from mcpstate.probe.interrupt import Cancelled, cancelled
 from mcpstate.probe.jsonrpc import AuthorizationRequired, DeadlineExceeded, Message, ProbeFailure, ServerGone
 from mcpstate.probe.launch import Launch
 from mcpstate.secrets.detect import looks_secret
@@ -30,6 +31,7 @@ META_VERSION = "io.modelcontextprotocol/protocolVersion"
 DELETE_TIMEOUT_S = 1.0
 AUTH_SCHEMES = frozenset({"bearer", "basic", "token", "digest"})
 CHALLENGE_CHARS = 200  # a WWW-Authenticate value quoted in a report line
+CANCEL_CHECK_S = 0.1  # how soon a probe on a worker thread notices Ctrl-C
 
 
 class HttpTransport:
@@ -55,11 +57,21 @@ class HttpTransport:
         for answer in self._post(message, deadline):
             self._inbox.put(answer)
 
+    def start(self) -> None:
+        """Nothing to start: the first POST is the server's start."""
+
     def receive(self, deadline: float) -> Message:
-        try:
-            item = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
-        except queue.Empty:
-            raise DeadlineExceeded("no answer in time") from None
+        while True:
+            # A queue cannot wait on the cancel pipe too: look at it between short waits.
+            wait = min(CANCEL_CHECK_S, max(0.0, deadline - time.monotonic()))
+            try:
+                item = self._inbox.get(timeout=wait)
+                break
+            except queue.Empty:
+                if cancelled():
+                    raise Cancelled("mcpstate was interrupted") from None
+                if time.monotonic() >= deadline:
+                    raise DeadlineExceeded("no answer in time") from None
         if isinstance(item, Exception):  # a ProbeFailure, or a bug in a worker thread
             raise item
         return item
@@ -69,7 +81,7 @@ class HttpTransport:
 
     def close(self) -> None:
         try:
-            if self._session_id is not None:
+            if self._session_id is not None and not cancelled():  # interrupted: no goodbyes
                 self._end_session()
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,6 +1,7 @@
 """probe(): one health test from spawn (or first POST) to shutdown, as a Report.
-Expected failures become report lines; only bugs and Ctrl-C propagate, and the
-server is stopped in `finally` either way."""
+Expected failures become report lines; only bugs and Ctrl-C (or SIGTERM) propagate,
+and the server is stopped in `finally` either way. On the main thread both run in a
+scope where a signal cancels every probe at once (mcpstate.probe.interrupt)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from typing import Any, Mapping, Sequence
 
 from mcpstate.errors import ProbeError
 from mcpstate.model import SmokeCall, TestSpec
+from mcpstate.probe.interrupt import cancel_on_signal
 from mcpstate.probe.jsonrpc import AuthorizationRequired, DeadlineExceeded, ProbeFailure, RpcError, ServerGone
 from mcpstate.probe.launch import Launch, redact, secret_values
 from mcpstate.probe.load import run_load
@@ -26,30 +28,33 @@ DETAIL_CHARS = 120
 def probe(launch: Launch, spec: TestSpec, previous_tools: Sequence[Mapping[str, Any]] | None = None) -> Report:
     """Health-test one server: handshake, tools/list, smoke calls, thresholds, optional
     load. Never raises for a misbehaving server: the Report says what failed."""
-    run = _Run(spec, time.monotonic())
-    try:
-        transport = _open(launch, spec)
-    except ProbeFailure as exc:
-        run.failures.append(str(exc))
-        return run.report(launch, previous_tools, None)
-    try:
-        run.drive(transport)
-    finally:
-        transport.close()
-    return run.report(launch, previous_tools, transport)
+    with cancel_on_signal():
+        run = _Run(spec, time.monotonic())
+        try:
+            transport = _open(launch, spec)
+        except ProbeFailure as exc:
+            run.failures.append(str(exc))
+            return run.report(launch, previous_tools, None)
+        try:  # the transport is closed even if it never started: then that is a no-op
+            run.drive(transport)
+        finally:
+            transport.close()
+        return run.report(launch, previous_tools, transport)
 
 
 def probe_many(launches: Mapping[str, tuple[Launch, TestSpec]], parallelism: int) -> dict[str, Report]:
     """Probe many servers at once (threads: the work is waiting on pipes and sockets)."""
     if not launches:
         return {}
-    pool = ThreadPoolExecutor(max(1, min(parallelism, len(launches))), thread_name_prefix="mcpstate-probe")
-    try:
-        futures = {name: pool.submit(probe, launch, spec) for name, (launch, spec) in launches.items()}
-        return {name: future.result() for name, future in futures.items()}
-    finally:
-        # On Ctrl-C: probes not started never start; running ones end within their timeout.
-        pool.shutdown(wait=True, cancel_futures=True)
+    with cancel_on_signal():
+        pool = ThreadPoolExecutor(max(1, min(parallelism, len(launches))), thread_name_prefix="mcpstate-probe")
+        try:
+            futures = {name: pool.submit(probe, launch, spec) for name, (launch, spec) in launches.items()}
+            return {name: future.result() for name, future in futures.items()}
+        finally:
+            # On Ctrl-C: probes not started never start; running ones are cancelled and
+            # stop their servers, which this waits for (a second Ctrl-C cannot cut it short).
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _open(launch: Launch, spec: TestSpec) -> Transport:
@@ -96,6 +101,7 @@ class _Run:
             self.warnings += session.notes
 
     def _drive(self, session: Session, transport: Transport) -> None:
+            transport.start()
             self.handshake = session.handshake(self.deadline)
             self.phase = "tools/list"
             self.tools = tool_infos(session.list_tools(self.deadline))

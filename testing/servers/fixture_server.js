@@ -21,9 +21,10 @@ const UNSUPPORTED_VERSION = -32022; // UnsupportedProtocolVersionError, 2026-07-
 const WORDS = new Set([
   "healthy", "add_tool", "remove_tool", "change_schema", "crash", "hang", "garbage",
   "exit_after_handshake", "memory_hog", "slow_start", "modern_only", "legacy_only",
-  "second_start_fails", "chatty", "paginate", "ignore_sigterm",
+  "second_start_fails", "chatty", "paginate", "ignore_sigterm", "daemonize", "stderr_flood",
 ]);
-const OPTIONS = new Set(["mb", "slow_ms"]);
+const OPTIONS = new Set(["mb", "slow_ms", "stderr_mb"]);
+const MIB = 1024 * 1024;
 
 class Behaviour {
   // Unknown words are refused so that a typo fails loudly instead of acting healthy.
@@ -233,6 +234,29 @@ function counterPath(script) {
 
 const HOG = []; // memory_hog keeps its allocation alive here
 
+// Node cannot fork: the daemon is this script again, spawned detached (setsid) with its
+// own stdio closed; it is orphaned when the server exits, like the Python fixture's grandchild.
+function daemonize() {
+  const env = Object.assign({}, process.env, { MCP_FIXTURE_DAEMON: "1" });
+  const child = require("child_process").spawn(process.execPath, process.argv.slice(1),
+    { detached: true, stdio: "ignore", env });
+  child.unref();
+}
+
+function floodStderr(mb, then) {
+  // One line of `mb` MiB, written as the client drains the pipe; `then` once it is all out.
+  const chunk = Buffer.alloc(MIB, "x");
+  let left = Math.floor(mb);
+  const next = () => {
+    while (left > 0) {
+      left -= 1;
+      if (!process.stderr.write(chunk)) { process.stderr.once("drain", next); return; }
+    }
+    process.stderr.write("\n", then);
+  };
+  next();
+}
+
 function startEffects(b, script, log) {
   if (b.has("ignore_sigterm")) process.on("SIGTERM", () => log("SIGTERM ignored on purpose"));
   if (b.has("second_start_fails")) {
@@ -247,6 +271,7 @@ function startEffects(b, script, log) {
     HOG.push(Buffer.allocUnsafe(Math.floor(b.number("mb", 300) * 1024 * 1024)).fill(1));
     log(`holding ${b.number("mb", 300)} MiB`);
   }
+  if (b.has("daemonize")) daemonize();
   return b.has("slow_start") ? b.number("slow_ms", 1500) : 0;
 }
 
@@ -281,15 +306,29 @@ function serve(behaviour, version, log) {
 
 function main() {
   const [behaviour, version] = loadConfig(__dirname);
-  const log = (text) => process.stderr.write(`[${SERVER_NAME} ${version} pid ${process.pid}] ${text}\n`);
-  log(`starting, behaviour ${JSON.stringify(behaviour.text)}`);
-  const delay = startEffects(behaviour, __filename, log);
-  if (behaviour.has("hang")) {
-    process.stdin.on("data", () => {}); // read everything, answer nothing
-    setInterval(() => {}, 1 << 30); // and stay alive after stdin closes
+  const events = process.env.MCP_FIXTURE_EVENTS; // a copy for tests that wait on what the server did
+  const log = (text) => {
+    const line = `[${SERVER_NAME} ${version} pid ${process.pid}] ${text}\n`;
+    process.stderr.write(line);
+    if (events) fs.appendFileSync(events, line, { mode: 0o600 });
+  };
+  if (process.env.MCP_FIXTURE_DAEMON) { // the detached child of daemonize: sleep forever
+    log("daemon running");
+    setInterval(() => {}, 1 << 30);
     return;
   }
-  setTimeout(() => serve(behaviour, version, log), delay);
+  log(`starting, behaviour ${JSON.stringify(behaviour.text)}`);
+  const delay = startEffects(behaviour, __filename, log);
+  const go = () => {
+    if (behaviour.has("hang")) {
+      process.stdin.on("data", () => {}); // read everything, answer nothing
+      setInterval(() => {}, 1 << 30); // and stay alive after stdin closes
+      return;
+    }
+    setTimeout(() => serve(behaviour, version, log), delay);
+  };
+  if (behaviour.has("stderr_flood")) floodStderr(behaviour.number("stderr_mb", 100), go);
+  else go();
 }
 
 main();

@@ -32,8 +32,10 @@ WORDS = frozenset({
     "healthy", "add_tool", "remove_tool", "change_schema", "crash", "hang", "garbage",
     "exit_after_handshake", "memory_hog", "slow_start", "modern_only", "legacy_only",
     "second_start_fails", "chatty", "paginate", "ignore_sigterm", "auth_required", "unauthorized",
+    "daemonize", "stderr_flood",
 })
-OPTIONS = frozenset({"mb", "slow_ms"})
+OPTIONS = frozenset({"mb", "slow_ms", "stderr_mb"})
+MIB = 1024 * 1024
 
 Message = dict[str, Any]
 Log = Callable[[str], None]
@@ -279,12 +281,54 @@ def counter_path(script: Path) -> str:
 _HOG: list[bytearray] = []  # memory_hog keeps its allocation alive here
 
 
+def ignore_sigterm(log: Log) -> None:
+    """SIGTERM is blocked, and taken by a thread that logs it. A Python-level handler would
+    race: a signal that lands just before a blocking call (readline, sleep) is handled only
+    once that call returns, so the log line could come an hour late."""
+    import signal
+    import threading
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})  # before the thread: it inherits the mask
+
+    def take() -> None:
+        while True:
+            signal.sigwait({signal.SIGTERM})
+            log("SIGTERM ignored on purpose")
+
+    threading.Thread(target=take, daemon=True, name="sigterm").start()
+
+
+def daemonize(log: Log) -> None:
+    """Double fork and setsid, as a classic Unix daemon does: the grandchild is in no
+    process group of the server's and, unless hunted down, outlives it (and the probe)."""
+    if os.fork() == 0:
+        os.setsid()
+        if os.fork() == 0:
+            log("daemon running")
+            null = os.open(os.devnull, os.O_RDWR)
+            for fd in (0, 1, 2):
+                os.dup2(null, fd)
+            while True:
+                time.sleep(3600)
+        os._exit(0)
+    os.wait()  # the intermediate exits at once
+
+
+def flood_stderr(mb: float) -> None:
+    """`mb` MiB on stderr in one line (no newline until the end), written as the client
+    reads it: the server goes on only once the client has drained the pipe."""
+    chunk = b"x" * MIB
+    for _ in range(int(mb)):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(2, view):]
+    os.write(2, b"\n")
+
+
 def start_effects(b: Behaviour, script: Path, log: Log) -> None:
     """What happens before the first message is read; may end the process."""
     if b.has("ignore_sigterm"):
-        import signal
-
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        ignore_sigterm(log)
     if b.has("second_start_fails"):
         path = counter_path(script)
         with open(path, "a", encoding="ascii") as counter:
@@ -301,6 +345,10 @@ def start_effects(b: Behaviour, script: Path, log: Log) -> None:
         log(f"holding {b.number('mb', 300):g} MiB")
     if b.has("slow_start"):
         time.sleep(b.number("slow_ms", 1500) / 1000)
+    if b.has("daemonize"):
+        daemonize(log)
+    if b.has("stderr_flood"):
+        flood_stderr(b.number("stderr_mb", 100))
 
 
 def _write(line: str) -> None:
@@ -325,8 +373,18 @@ def main() -> int:
     script = Path(__file__)
     behaviour, version = load_config(script.parent)
 
+    events = os.environ.get("MCP_FIXTURE_EVENTS")
+
     def log(text: str) -> None:
-        print(f"[{SERVER_NAME} {version} pid {os.getpid()}] {text}", file=sys.stderr, flush=True)
+        # os.write, unbuffered: the SIGTERM thread logs too, and a forked daemon shares nothing
+        line = f"[{SERVER_NAME} {version} pid {os.getpid()}] {text}\n".encode()
+        os.write(2, line)
+        if events:  # a copy for tests that wait on what the server did
+            fd = os.open(events, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            try:
+                os.write(fd, line)
+            finally:
+                os.close(fd)
 
     log(f"starting, behaviour {behaviour.text!r}")
     start_effects(behaviour, script, log)

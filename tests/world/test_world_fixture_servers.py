@@ -15,6 +15,7 @@ import psutil
 import pytest
 
 import testing
+from testing.processes import kill_all, marked, new_marker, wait_until
 from testing.servers.fixture_server import MODERN
 from testing.stdio import StdioPeer
 
@@ -220,10 +221,43 @@ def test_ignore_sigterm_needs_sigkill(impl: str) -> None:
     with start(impl, "ignore_sigterm") as peer:
         ask(peer, req(1, "server/discover", modern=True))  # handlers are in place by now
         os.kill(peer.proc.pid, signal.SIGTERM)
-        with pytest.raises(subprocess.TimeoutExpired):
-            peer.proc.wait(timeout=0.3)
+        wait_until(lambda: "SIGTERM ignored on purpose" in peer.stderr, what="the SIGTERM log line")
+        assert peer.proc.poll() is None
         os.kill(peer.proc.pid, signal.SIGKILL)
         assert peer.proc.wait(timeout=5) == -signal.SIGKILL
+
+
+@impl
+def test_daemonize_leaves_a_grandchild_in_a_session_of_its_own(impl: str, tmp_path: Path) -> None:
+    marker, events = new_marker(), tmp_path / "events"
+    peer = StdioPeer([*IMPLS[impl], marker], env={**os.environ, "MCP_FIXTURE_BEHAVIOUR": "daemonize",
+                                                  "MCP_FIXTURE_EVENTS": str(events)})
+    try:
+        with peer:
+            assert "result" in ask(peer, req(1, "server/discover", modern=True))
+            wait_until(lambda: events.exists() and "daemon running" in events.read_text(), what="the daemon")
+        [daemon] = marked(marker)  # the server is gone with its group; the daemon is not
+        assert daemon.pid != peer.proc.pid and os.getsid(daemon.pid) != peer.proc.pid
+        assert f"pid {daemon.pid}] daemon running" in events.read_text()
+    finally:
+        kill_all(marked(marker))
+
+
+@impl
+def test_stderr_flood_is_one_line_of_that_size(impl: str) -> None:
+    proc = subprocess.run(IMPLS[impl], input=b"", capture_output=True, timeout=30,
+                          env={**os.environ, "MCP_FIXTURE_BEHAVIOUR": "stderr_flood,stderr_mb=3"})
+    lines = proc.stderr.split(b"\n")
+    assert proc.returncode == 0 and b"x" * (3 << 20) + b"\n" in proc.stderr
+    assert [len(line) for line in lines if line.startswith(b"x")] == [3 << 20]
+
+
+@impl
+def test_events_file_copies_the_log(impl: str, tmp_path: Path) -> None:
+    events = tmp_path / "events"
+    proc = subprocess.run(IMPLS[impl], input=b"", capture_output=True, timeout=10,
+                          env={**os.environ, "MCP_FIXTURE_EVENTS": str(events)})
+    assert proc.stderr and events.read_bytes() == proc.stderr
 
 
 @impl
@@ -274,7 +308,7 @@ TRANSCRIPT = [
 
 @pytest.mark.parametrize("behaviour", [
     "healthy", "add_tool", "remove_tool", "change_schema", "paginate", "chatty", "modern_only",
-    "legacy_only", "legacy_only,chatty", "garbage",
+    "legacy_only", "legacy_only,chatty", "garbage", "stderr_flood,stderr_mb=1",
 ])
 def test_node_and_python_answer_alike(behaviour: str) -> None:
     import json
