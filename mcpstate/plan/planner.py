@@ -114,7 +114,7 @@ def desired_summary(spec: ServerSpec, lockfile: Lockfile) -> dict[str, Any]:
     """What the plan shows as `after`: names and references only, never secret values."""
     return {"source": spec.source, "package": spec.package, "version": spec.version,
             "integrity": spec.integrity, "config": spec.config(),
-            "targets": sorted(t.path for t in lockfile.targets)}
+            "targets": sorted(t.path for t in lockfile.targets if t.serves(spec.name))}
 
 
 def applied_summary(applied: AppliedServer) -> dict[str, Any]:
