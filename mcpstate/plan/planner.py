@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mcpstate.model import AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec, State
+from mcpstate.model import AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec, State, default_path
 
 _PACKAGE_KEYS = ("source", "package", "version")
 
@@ -39,7 +39,7 @@ def make_plan(lockfile: Lockfile, observed: Observed, only: Iterable[str] = (),
     if selected:
         changes = [c for c in changes if c.server in selected]
     return Plan(tuple(changes), unmanaged(lockfile, observed), no_op,
-                tuple(_warnings(changes)), drift)
+                tuple(_warnings(changes) + _moved_user_files(lockfile)), drift)
 
 
 def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lockfile,
@@ -52,7 +52,8 @@ def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lock
         return Change(spec.name, "update" if applied else "create", "recover", before, after,
                       spec.protected, (detail,))
     if applied is None:
-        adopt = any(spec.name in t.entries for t in observed.targets)
+        serving = {t.path for t in lockfile.targets if t.serves(spec.name)}
+        adopt = any(spec.name in t.entries for t in observed.targets if t.path in serving)
         action = "import" if adopt else "create"
         return Change(spec.name, action, "new", None, after, spec.protected, _new_details(spec))
     before = applied_summary(applied)
@@ -177,6 +178,12 @@ def _warnings(changes: list[Change]) -> list[str]:
             warnings.append(f"{c.server} is protected: apply refuses to {verb} it without "
                             f"--allow-protected {c.server}")
     return warnings
+
+
+def _moved_user_files(lockfile: Lockfile) -> list[str]:
+    """A user-scoped target whose `path:` is not its client's usual file (DESIGN §4)."""
+    return [f"the {t.client} user-scoped target is {t.path}, not {default_path(t.client, 'user')}"
+            for t in lockfile.targets if t.scope == "user" and t.path != default_path(t.client, "user")]
 
 
 def moved_pins(lockfile: Lockfile, state: State) -> list[str]:
