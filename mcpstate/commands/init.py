@@ -65,8 +65,8 @@ def _adopt(ctx: Context) -> Result | None:
             results.append(import_result(import_config(ctx.project_dir, ctx.lockfile_path, file, client)))
     if not results:
         return None
-    return results[0]._replace(text=[line for r in results for line in r.text],  # type: ignore[union-attr]
-                               warnings=[w for r in results for w in r.warnings])
+    lines = [line for r in results if isinstance(r.text, list) for line in r.text]  # import_result's lines
+    return results[0]._replace(text=lines, warnings=[w for r in results for w in r.warnings])
 
 
 def _offers(ctx: Context) -> list[str]:
