@@ -79,6 +79,9 @@ def test_workspace_folder_passes_through_to_vscode_and_is_what_the_probe_gets(pr
     project.run("apply", "--auto-approve", check=True)
     entry = jsonc.parse(project.read(".vscode/mcp.json"))["servers"]["ws"]
     assert entry["args"] == ["${workspaceFolder}/server.py"]
+    project.run("test", "ws", check=True)  # `test` and `status` launch it as VS Code does, too
+    status = json.loads(project.run("status", "--format", "json", check=True).stdout)
+    assert "ws" in json.dumps(status) and "cannot" not in json.dumps(status)
 
 
 def test_workspace_folder_is_an_error_for_claude_code(project) -> None:  # type: ignore[no-untyped-def]
