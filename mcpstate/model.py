@@ -32,6 +32,7 @@ USER_PATHS = {
     "windsurf": "~/.codeium/windsurf/mcp_config.json",
 }
 SCOPES = ("project", "user")
+EXPANDS_NOTHING = frozenset({"claude-desktop", "codex"})  # entries get absolute paths and values
 
 
 def default_scope(client: str) -> str:

@@ -176,3 +176,10 @@ def test_a_user_file_moved_by_path_is_shown() -> None:
     moved = (Target("claude-code", "/srv/claude.json", "user"), Target("cursor", "~/.cursor/mcp.json", "user"))
     assert make_plan(lock(A, targets=moved), observed()).warnings == (
         "the claude-code user-scoped target is /srv/claude.json, not ~/.claude.json",)
+
+
+def test_a_project_file_of_a_client_that_expands_nothing_is_called_machine_specific() -> None:
+    targets = (Target("codex", ".codex/config.toml"), Target("codex", "~/.codex/config.toml", "user"),
+               Target("gemini", ".gemini/settings.json"))
+    [warning] = make_plan(lock(A, targets=targets), observed()).warnings
+    assert warning.startswith(".codex/config.toml: codex expands no variables") and "machine-specific" in warning

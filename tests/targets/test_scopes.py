@@ -162,3 +162,12 @@ def test_claude_json_always_saved_meanwhile_fails_naming_it(tmp_path: Path,
         swap_entries(tmp_path, StateDir(tmp_path / ".mcpstate"), "0123456789ab", "srv", {USER_TARGET: ENTRY})
     data = json.loads(file.read_text())
     assert len(saves) == ATTEMPTS and data == {"numStartups": 1 + ATTEMPTS, "mcpServers": {}}
+
+
+def test_the_planner_and_the_client_modules_agree_on_who_expands_nothing() -> None:
+    from mcpstate.model import CLIENTS, EXPANDS_NOTHING
+    from mcpstate.targets import client_module, file_mode
+
+    for client in CLIENTS:
+        assert client_module(client).EXPANDS_VARIABLES == (client not in EXPANDS_NOTHING), client
+        assert (file_mode(client) == 0o600) == (client in EXPANDS_NOTHING), client
