@@ -19,14 +19,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes, mode: int | None = None) -> None:
+def atomic_write(path: Path, data: bytes, mode: int | None = None,
+                 before_rename: Callable[[], None] | None = None) -> None:
     """Write `data` to `path` through a temp file in the same folder, fsync, rename.
 
     Without `mode`, an existing file keeps its permission bits; a new one gets 0644.
     Any OSError is a WriteError naming the file and the cause; the file is untouched.
+    `before_rename` runs just before the rename; what it raises leaves the file untouched.
     """
     try:
-        _atomic_write(Path(path), data, mode)
+        _atomic_write(Path(path), data, mode, before_rename)
     except OSError as e:
         raise write_error(path, e) from None
 
@@ -39,7 +41,8 @@ def write_error(path: Path | str, e: OSError) -> WriteError:
     return WriteError(f"{path}: cannot write: {e.strerror or e}{f' ({code})' if code else ''}")
 
 
-def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
+def _atomic_write(path: Path, data: bytes, mode: int | None,
+                  before_rename: Callable[[], None] | None = None) -> None:
     import tempfile  # not on the read-only paths (plan, status)
 
     if mode is None:
@@ -54,6 +57,8 @@ def _atomic_write(path: Path, data: bytes, mode: int | None) -> None:
             f.flush()
             os.fchmod(f.fileno(), mode)
             os.fsync(f.fileno())
+        if before_rename is not None:
+            before_rename()
         os.replace(tmp, path)
     except BaseException:
         try:

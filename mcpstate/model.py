@@ -3,6 +3,7 @@ and the plan between them. Imports nothing of ours."""
 
 from __future__ import annotations
 
+import sys
 from types import MappingProxyType
 from typing import Any, Mapping, NamedTuple
 
@@ -10,13 +11,41 @@ from typing import Any, Mapping, NamedTuple
 # sooner (dataclasses imports inspect and compiles each class's methods at import).
 EMPTY: Mapping[str, Any] = MappingProxyType({})
 
-CLIENTS = ("claude-code", "cursor", "vscode", "claude-desktop")
-DEFAULT_TARGET_PATHS = {
+CLIENTS = ("claude-code", "cursor", "vscode", "claude-desktop", "codex", "gemini", "windsurf")
+# DESIGN §14: each client's project file (none for claude-desktop and windsurf) and user file
+PROJECT_PATHS = {
     "claude-code": ".mcp.json",
     "cursor": ".cursor/mcp.json",
     "vscode": ".vscode/mcp.json",
-    "claude-desktop": "claude_desktop_config.json",
+    "codex": ".codex/config.toml",
+    "gemini": ".gemini/settings.json",
 }
+# `~` and `%APPDATA%` stay as written here and in the plan; targets.resolve_path expands them
+_APP_FOLDER = {"darwin": "~/Library/Application Support", "win32": "%APPDATA%"}.get(sys.platform, "~/.config")
+USER_PATHS = {
+    "claude-code": "~/.claude.json",
+    "cursor": "~/.cursor/mcp.json",
+    "vscode": f"{_APP_FOLDER}/Code/User/mcp.json",
+    "claude-desktop": f"{_APP_FOLDER}/Claude/claude_desktop_config.json",
+    "codex": "~/.codex/config.toml",
+    "gemini": "~/.gemini/settings.json",
+    "windsurf": "~/.codeium/windsurf/mcp_config.json",
+}
+SCOPES = ("project", "user")
+EXPANDS_NOTHING = frozenset({"claude-desktop", "codex"})  # entries get absolute paths and values
+
+
+def default_scope(client: str) -> str:
+    """Project where the client has a project file, else user."""
+    return "project" if client in PROJECT_PATHS else "user"
+
+
+def default_path(client: str, scope: str) -> str:
+    return (PROJECT_PATHS if scope == "project" else USER_PATHS)[client]
+
+
+# each client's file in its default scope
+DEFAULT_TARGET_PATHS = {client: default_path(client, default_scope(client)) for client in CLIENTS}
 
 
 class SmokeCall(NamedTuple):
@@ -107,8 +136,15 @@ class Launch(NamedTuple):
 
 
 class Target(NamedTuple):
+    """A client config file mcpstate writes; `servers` None: every server of the lockfile."""
+
     client: str
     path: str
+    scope: str = "project"
+    servers: tuple[str, ...] | None = None
+
+    def serves(self, server: str) -> bool:
+        return self.servers is None or server in self.servers
 
 
 class Retention(NamedTuple):

@@ -18,6 +18,7 @@ from mcpstate.apply.rollback import spec_from_record
 from mcpstate.state.file import server_to_json
 from mcpstate.state.layout import StateDir
 from mcpstate.state.lock import state_lock
+from mcpstate.targets.variables import client_folders
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
@@ -65,7 +66,8 @@ def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_di
 
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(spec.name)
-    report = _probe(spec, store_path, spec.test, current.tools if current else None)
+    report = _probe(spec, store_path, spec.test, current.tools if current else None,
+                    Path(lockfile.path).resolve().parent)
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)
 
@@ -80,10 +82,10 @@ def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: StateDir) -> Path | 
 
 
 def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
-           previous: Sequence[Mapping[str, Any]] | None) -> Report:
+           previous: Sequence[Mapping[str, Any]] | None, project_dir: Path) -> Report:
     from mcpstate.apply.jobs import probe_launch
 
-    live = resolved(entry_launch(spec, store_path), os.environ, spec.name)
+    live = resolved(client_folders(entry_launch(spec, store_path), project_dir), os.environ, spec.name)
     return probe_launch(live, test, previous)
 
 
@@ -92,11 +94,13 @@ def status_launches(state: State, lockfile: Lockfile | None, state_dir: StateDir
     """What each managed server's entries launch (from its committed revision), with the
     thresholds its lockfile entry sets; and why a server cannot be launched at all."""
     launches, problems = {}, {}
+    project_dir = Path(lockfile.path).resolve().parent if lockfile else state_dir.root.resolve().parent
     for name, applied in state.servers.items():
         spec = _spec_of(applied, lockfile)
         store = state_dir.confine(applied.store_path, within=state_dir.store) if applied.store_path else None
         try:
-            launches[name] = (resolved(entry_launch(spec, store), os.environ, name), spec.test)
+            launch = client_folders(entry_launch(spec, store), project_dir)  # as the client starts it
+            launches[name] = (resolved(launch, os.environ, name), spec.test)
         except McpStateError as e:
             problems[name] = str(e)
     return launches, problems

@@ -11,14 +11,14 @@ import json
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from mcpstate.errors import StateError
+from mcpstate.errors import StateError, TargetError
 from mcpstate.fsutil import atomic_write, ensure_private_dir, read_optional, sha256_bytes
 from mcpstate.model import Target
 from mcpstate.state.layout import StateDir
-from mcpstate.targets import file_mode, read_target, resolve_path
-from mcpstate.targets.jsonfile import entry_sha256, remove_file, with_entry, write_bytes
+from mcpstate.targets import entry_written, file_mode, read_target, resolve_path
+from mcpstate.targets.jsonfile import TargetChanged, entry_sha256, remove_file, write_bytes
 from mcpstate.targets.lock import target_locks
 
 MANIFEST = "manifest.json"
@@ -34,25 +34,59 @@ def swap_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str,
         return _swap_locked(project_dir, folder, server, desired)
 
 
+ATTEMPTS = 5  # a client rewriting its file (~/.claude.json) now and then: re-read, retry
+
+
+class _Edit(NamedTuple):
+    target: Target
+    entry: dict[str, Any] | None
+    raw: bytes | None   # the file as read (None: none)
+    new: bytes
+
+
 def _swap_locked(project_dir: Path, folder: Path, server: str,
                  desired: Mapping[Target, dict[str, Any] | None]) -> dict[str, str]:
-    plans = []
-    for i, (target, entry) in enumerate(desired.items()):
-        doc = read_target(project_dir, target)
-        new = with_entry(doc, server, entry)
-        plans.append((i, target, doc.raw, new, entry))
-    manifest = {t.path: {"client": t.client, "file": f"{i}.pre" if raw is not None else None,
-                         "new_sha256": sha256_bytes(new)} for i, t, raw, new, _ in plans}
-    for i, _, raw, _, _ in plans:
-        if raw is not None:
-            atomic_write(folder / f"{i}.pre", raw, mode=0o600)
-    atomic_write(folder / MANIFEST, json.dumps(manifest).encode(), mode=0o600)
+    edits = [_edit(project_dir, target, server, entry) for target, entry in desired.items()]
+    _save_manifest(folder, edits)
     written = {}
-    for _, target, _, new, entry in plans:
-        write_bytes(resolve_path(project_dir, target), new, mode=file_mode(target.client))
-        if entry is not None:
-            written[target.path] = entry_sha256(entry)
+    for i, edit in enumerate(edits):
+        _write(project_dir, folder, server, edits, i)
+        if edit.entry is not None:
+            written[edit.target.path] = entry_sha256(edit.entry)
     return written
+
+
+def _edit(project_dir: Path, target: Target, server: str, entry: dict[str, Any] | None) -> _Edit:
+    doc = read_target(project_dir, target)
+    return _Edit(target, entry, doc.raw, entry_written(target.client, doc, server, entry))
+
+
+def _save_manifest(folder: Path, edits: list[_Edit]) -> None:
+    """What a rollback or a recovery needs, saved before any target is replaced."""
+    manifest = {e.target.path: {"client": e.target.client, "file": f"{i}.pre" if e.raw is not None else None,
+                                "new_sha256": sha256_bytes(e.new)} for i, e in enumerate(edits)}
+    for i, edit in enumerate(edits):
+        if edit.raw is not None:
+            atomic_write(folder / f"{i}.pre", edit.raw, mode=0o600)
+    atomic_write(folder / MANIFEST, json.dumps(manifest).encode(), mode=0o600)
+
+
+def _write(project_dir: Path, folder: Path, server: str, edits: list[_Edit], i: int) -> None:
+    """Replace target `i` only if its bytes are still those read (DESIGN §14); when another
+    program wrote it in between, read it again and redo this server's edit."""
+    for _ in range(ATTEMPTS):
+        edit = edits[i]
+        try:
+            write_bytes(resolve_path(project_dir, edit.target), edit.new,
+                        mode=file_mode(edit.target.client), read=edit.raw)
+            return
+        except TargetChanged:
+            edits[i] = _edit(project_dir, edit.target, server, edit.entry)
+            _save_manifest(folder, edits)
+    file = resolve_path(project_dir, edits[i].target)
+    raise TargetError(f"{file}: another program rewrote it each time mcpstate was about to replace it "
+                      f"({ATTEMPTS} tries), so [{server}] was not written to it. Its client "
+                      f"({edits[i].target.client}) may be running and saving it: close it, then apply again")
 
 
 def restore_entries(project_dir: Path, state_dir: StateDir, tx: str, server: str) -> list[str]:
@@ -88,7 +122,9 @@ def _restore_one(project_dir: Path, target: Target, server: str, pre: bytes | No
     # edited since the swap: put back only this server's entry, keep the rest
     old_entry = _entry_in(pre, target, server, project_dir) if pre is not None else None
     doc = read_target(project_dir, target)
-    write_bytes(file, with_entry(doc, server, old_entry), mode=file_mode(target.client))
+    if doc.entries.get(server) == old_entry:  # never written (another program won each time)
+        return False
+    write_bytes(file, entry_written(target.client, doc, server, old_entry), mode=file_mode(target.client))
     return True
 
 

@@ -26,6 +26,7 @@ from mcpstate.state.file import save_state, server_to_json
 from mcpstate.state.layout import StateDir
 from mcpstate.apply.swap import discard, read_entry, restore_entries, swap_entries
 from mcpstate.targets import render_for
+from mcpstate.targets.variables import client_folders
 from mcpstate.targets.jsonfile import entry_sha256
 
 if TYPE_CHECKING:
@@ -126,8 +127,8 @@ def _test(job: Job, env: Env) -> None:
     assert spec is not None
     try:
         job.launch = entry_launch(spec, job.store_path)
-        live = resolved(job.launch, env.environ, job.server)
-        for target in env.targets:  # a client that cannot run this server fails it now, untouched
+        live = resolved(client_folders(job.launch, env.project_dir), env.environ, job.server)
+        for target in _serving(job, env):  # a client that cannot run this server fails it now, untouched
             render_for(target.client, job.launch, env.environ, job.server)
     except McpStateError as e:
         raise StepFailed("testing", str(e)) from None
@@ -178,7 +179,7 @@ def switch(job: Job, env: Env, state: State) -> State:
 def _desired(job: Job, env: Env, state: State) -> dict[Target, dict[str, Any] | None]:
     desired: dict[Target, dict[str, Any] | None] = {}
     if job.spec is not None and job.launch is not None:
-        for target in env.targets:
+        for target in _serving(job, env):
             desired[target] = render_for(target.client, job.launch, env.environ, job.server)
     old_paths = set(job.applied.entries) if job.applied else set()
     for path in old_paths - {t.path for t in desired}:
@@ -186,16 +187,21 @@ def _desired(job: Job, env: Env, state: State) -> dict[Target, dict[str, Any] | 
     return desired
 
 
+def _serving(job: Job, env: Env) -> list[Target]:
+    """The targets this server goes to: each one whose `servers:` names it, or has none."""
+    return [t for t in env.targets if t.serves(job.server)]
+
+
 def _check(job: Job, env: Env, written: Mapping[str, str]) -> None:
     """The entry as written is read back, and its server probed again."""
     assert job.spec is not None and job.launch is not None
-    for target in env.targets:
+    for target in _serving(job, env):
         entry = read_entry(env.project_dir, target, job.server)
         if entry is None or entry_sha256(entry) != written.get(target.path):
             raise StepFailed("checked", f"{target.path}: the entry read back differs from the one written")
     if job.spec.test.skip:
         return  # not tested: no probe after the swap either
-    live = resolved(job.launch, env.environ, job.server)
+    live = resolved(client_folders(job.launch, env.project_dir), env.environ, job.server)
     deadline = time.monotonic() + job.spec.test.watch_s
     while True:
         report = env.probe(live, job.spec.test, None)

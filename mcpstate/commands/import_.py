@@ -7,13 +7,14 @@ import argparse
 from pathlib import Path
 
 from mcpstate.context import Context
-from mcpstate.model import CLIENTS, DEFAULT_TARGET_PATHS
+from mcpstate.model import CLIENTS
 from mcpstate.render.result import Result
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--from", dest="from_path", metavar="PATH",
-                        help="the client config to read (default: the client's file in the project)")
+                        help="the client config to read (default: the client's file in the project, "
+                             "else its user file)")
     parser.add_argument("--client", choices=CLIENTS, default="claude-code",
                         help="the format of that file (default: claude-code)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
@@ -25,5 +26,17 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.importer.run import import_config
     from mcpstate.render.importresult import import_result
 
-    path = Path(args.from_path) if args.from_path else ctx.project_dir / DEFAULT_TARGET_PATHS[args.client]
+    path = Path(args.from_path) if args.from_path else default_source(ctx.project_dir, args.client)
     return import_result(import_config(ctx.project_dir, ctx.lockfile_path, path.resolve(), args.client))
+
+
+def default_source(project_dir: Path, client: str) -> Path:
+    """The client's project file when it has one there, else its user file."""
+    from mcpstate.model import PROJECT_PATHS, USER_PATHS, Target
+    from mcpstate.targets import resolve_path
+
+    project = project_dir / PROJECT_PATHS[client] if client in PROJECT_PATHS else None
+    if project is not None and project.exists():
+        return project
+    user = resolve_path(project_dir, Target(client, USER_PATHS[client], "user"))
+    return user if user.exists() or project is None else project

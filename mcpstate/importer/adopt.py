@@ -1,19 +1,17 @@
 """Client config entries -> lockfile servers, for `mcpstate import` and `init`.
 
-The file format (`{"mcpServers": {...}}`) is read here; the launch command line
-is cmdline.py's. Packages are resolved against catalogs the caller fetched, so
+Each client's file is read by clients.py into one entry shape; the launch command
+line is commandline.py's. Packages are resolved against catalogs the caller fetched, so
 everything here is data in, data out. Literal secrets become `${VAR}` references:
 the lockfile is reviewed in public, the client config is not.
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from mcpstate.importer.commandline import ParsedCommand, parse_command
@@ -21,7 +19,6 @@ from mcpstate.errors import RegistryError, TargetError, UsageError
 from mcpstate.registry.versions import Catalog, latest, wanted
 from mcpstate.secrets.detect import Finding, env_name, rewrite, scan_args, scan_value, variable
 
-MCP_SERVERS_CLIENTS = ("claude-code", "cursor", "claude-desktop")  # all `mcpServers` files
 _KNOWN_KEYS = {"command", "args", "env", "type", "url", "headers"}
 
 
@@ -59,23 +56,6 @@ class Secrets:
     def rewrite(self, server: str, value: str, findings: Sequence[Finding]) -> str:
         """`value` with each literal secret found in it replaced by a reference."""
         return rewrite(value, findings, lambda f, literal: self.reference(server, variable(f, server), literal))
-
-
-def read_client_config(path: Path, client: str) -> dict[str, dict[str, Any]]:
-    """The entries of a client config file, by name."""
-    if client not in MCP_SERVERS_CLIENTS:
-        raise UsageError(f"--client {client}: importing its format is not supported yet "
-                         f"(supported: {', '.join(MCP_SERVERS_CLIENTS)})")
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise TargetError(f"{path}: no such file (give the config with --from PATH)") from None
-    except (OSError, ValueError) as exc:
-        raise TargetError(f"{path}: cannot read it as JSON: {exc}") from None
-    servers = data.get("mcpServers", {}) if isinstance(data, dict) else None
-    if not isinstance(servers, dict) or not all(isinstance(v, dict) for v in servers.values()):
-        raise TargetError(f"{path}: \"mcpServers\" must map names to server objects")
-    return servers
 
 
 def lockfile_name(original: str, taken: set[str]) -> str:

@@ -13,14 +13,13 @@ from typing import Any, NamedTuple
 
 from mcpstate.importer.adopt import Draft, Secrets
 from mcpstate.lockfile.load import display
-from mcpstate.model import DEFAULT_TARGET_PATHS
 
 HEADER = """\
 # mcpstate lockfile: the MCP servers of this project, pinned and reviewed.
 # Imported from {source} by `mcpstate import`; `mcpstate plan` shows what apply would change.
 version: 1
 targets:
-  - {{client: {client}, path: {target}}}
+  - {target}
 """
 
 
@@ -38,20 +37,27 @@ class Imported(NamedTuple):
 def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: str) -> Imported:
     """Add the servers of the client config at `path` to the lockfile (made if missing).
     Nothing is written when any server cannot be pinned."""
-    from mcpstate.importer.adopt import read_client_config
+    from mcpstate.importer.clients import read_entries
+    from mcpstate.importer.targets import add_target, flow, target_for
     from mcpstate.lockfile import append, edit
     from mcpstate.lockfile.load import load_lockfile
 
-    entries = read_client_config(path, client)
+    entries = read_entries(path, client)
+    target = target_for(project_dir, path, client)
     before = lockfile_path.read_bytes() if lockfile_path.exists() else None
     lockfile = load_lockfile(lockfile_path) if before is not None else None
-    text = before.decode("utf-8") if before is not None else _header(project_dir, path, client)
+    text = before.decode("utf-8") if before is not None else HEADER.format(source=display(path), target=flow(target))
+    text = add_target(text, target)  # the file's servers are managed there from now on
     secrets = Secrets()
     skipped: list[str] = []
     drafts = _drafts(entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
     if drafts:
         _resolve(drafts, lockfile.registries if lockfile else {})
-        edit.save(lockfile_path, before, append.append_servers(text, {d.name: d.fields for d in drafts}))
+        text = append.append_servers(text, {d.name: d.fields for d in drafts})
+    if before is None and not drafts:
+        return Imported(path, lockfile_path, drafts, secrets, skipped)
+    if before is None or text != before.decode("utf-8"):
+        edit.save(lockfile_path, before, text)
     return Imported(path, lockfile_path, drafts, secrets, skipped)
 
 
@@ -92,12 +98,3 @@ def _package_key(draft: Draft) -> tuple[str, str] | None:
     if parsed is None or parsed.source not in ("npm", "pypi") or not parsed.package:
         return None
     return parsed.source, parsed.package
-
-
-def _header(project_dir: Path, path: Path, client: str) -> str:
-    # The imported file becomes the target when it is inside the project.
-    try:
-        target = path.relative_to(project_dir).as_posix()
-    except ValueError:
-        target = DEFAULT_TARGET_PATHS[client]
-    return HEADER.format(source=display(path), client=client, target=target)

@@ -13,8 +13,8 @@ from typing import Any
 from mcpstate.errors import LockfileError
 from mcpstate.fsutil import sha256_bytes
 from mcpstate.lockfile.rules import check_lockfile
-from mcpstate.model import (DEFAULT_TARGET_PATHS, LoadSpec, Lockfile, Retention, ServerSpec,
-                            SmokeCall, Target, TestSpec, UpdatePolicy)
+from mcpstate.model import (LoadSpec, Lockfile, Retention, ServerSpec, SmokeCall, Target, TestSpec,
+                            UpdatePolicy, default_path, default_scope)
 from mcpstate.lockfile.yamlmarks import YamlSyntaxError, load_marked, locate, non_json_values
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -131,11 +131,19 @@ def build_lockfile(data: dict[str, Any], path: str, sha256: str) -> Lockfile:
     defaults = data.get("defaults", {}).get("test", {})
     servers = {name: _with_lock_files(build_server(name, raw, defaults), path)
                for name, raw in data["servers"].items()}
-    targets = tuple(Target(t["client"], t.get("path") or DEFAULT_TARGET_PATHS[t["client"]])
-                    for t in data.get("targets", ())) or DEFAULT_TARGETS
+    targets = tuple(build_target(t) for t in data.get("targets", ())) or DEFAULT_TARGETS
     retention = Retention(**data.get("retention", {}))
     registries = dict(data.get("registries", {}))
     return Lockfile(path, sha256, targets, servers, registries, retention, data.get("state_dir"))
+
+
+def build_target(raw: dict[str, Any]) -> Target:
+    """A user-scoped target without `path:` keeps its client's well-known path unexpanded
+    (`~/.claude.json`): expanded where the file is read, the same on every machine."""
+    client = raw["client"]
+    scope = raw.get("scope") or default_scope(client)
+    servers = tuple(raw["servers"]) if "servers" in raw else None
+    return Target(client, raw.get("path") or default_path(client, scope), scope, servers)
 
 
 def build_server(name: str, raw: dict[str, Any], default_test: dict[str, Any]) -> ServerSpec:

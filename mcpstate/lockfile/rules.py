@@ -8,8 +8,9 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from mcpstate.secrets.references import REFERENCE
-from mcpstate.model import DEFAULT_TARGET_PATHS
+from mcpstate.secrets.references import CLIENT_VARIABLE, REFERENCE
+from mcpstate.lockfile.clientvars import check_client_variables
+from mcpstate.model import PROJECT_PATHS, SCOPES, USER_PATHS, default_path, default_scope
 from mcpstate.secrets.detect import Finding, rewrite, scan_args, scan_value, variable
 
 Problem = tuple[tuple[Any, ...], str]
@@ -37,7 +38,6 @@ REQUIRED = {"npm": ("package", "version"), "pypi": ("package", "version"),
 
 def check_lockfile(data: Mapping[str, Any]) -> Iterator[Problem]:
     servers = data.get("servers")
-    desktop = _has_client(data.get("targets"), "claude-desktop")
     if isinstance(servers, Mapping):
         for name, server in servers.items():
             if not isinstance(name, str):
@@ -45,12 +45,13 @@ def check_lockfile(data: Mapping[str, Any]) -> Iterator[Problem]:
                                           f"{name!r} (quote it)")
             elif isinstance(server, Mapping) and _source(server) in ALLOWED:
                 yield from check_server(("servers", name), server)
-                if desktop and server["source"] == "remote":
+                if server["source"] == "remote" and _has_client(data.get("targets"), "claude-desktop", name):
                     yield (("servers", name, "source"), "claude-desktop (a target here) cannot launch "
                            "a remote server; add it as a connector in Claude Desktop, or bridge it "
                            "with a pinned npm server")
-    yield from _check_targets(data.get("targets"))
+    yield from _check_targets(data.get("targets"), servers if isinstance(servers, Mapping) else {})
     yield from check_target_paths(data.get("targets"))
+    yield from check_client_variables(data)
 
 
 def _source(server: Mapping[str, Any]) -> str | None:
@@ -58,9 +59,11 @@ def _source(server: Mapping[str, Any]) -> str | None:
     return source if isinstance(source, str) else None  # a list here is the schema's to report
 
 
-def _has_client(targets: Any, client: str) -> bool:
+def _has_client(targets: Any, client: str, server: str) -> bool:
+    """Whether a target of `client` gets `server` (every server unless `servers:` says)."""
     return isinstance(targets, list) and any(
-        isinstance(t, Mapping) and t.get("client") == client for t in targets)
+        isinstance(t, Mapping) and t.get("client") == client
+        and (not isinstance(t.get("servers"), list) or server in t["servers"]) for t in targets)
 
 
 def check_server(path: tuple[Any, ...], server: Mapping[str, Any]) -> Iterator[Problem]:
@@ -112,7 +115,7 @@ def is_exact_version(source: str, version: str) -> bool:
 def check_references(path: tuple[Any, ...], values: Mapping[str, Any]) -> Iterator[Problem]:
     """References must be well formed."""
     for key, value in values.items():
-        if isinstance(value, str) and "${" in REFERENCE.sub("", value):
+        if isinstance(value, str) and "${" in CLIENT_VARIABLE.sub("", REFERENCE.sub("", value)):
             yield (*path, key), f"malformed reference in {value!r} (write ${{VAR}} or ${{VAR:-default}})"
 
 
@@ -147,21 +150,35 @@ def _refusal(server: str, path: tuple[Any, ...], value: str, findings: list[Find
                   f"from the environment instead, e.g. {fixed}")
 
 
-def _check_targets(targets: Any) -> Iterator[Problem]:
+def _check_targets(targets: Any, servers: Mapping[str, Any]) -> Iterator[Problem]:
     if not isinstance(targets, list):
         return
     seen: dict[str, int] = {}
     for i, target in enumerate(targets):
         if not isinstance(target, Mapping) or not isinstance(target.get("client"), str):
             continue
-        path = target.get("path") or DEFAULT_TARGET_PATHS.get(target["client"], "")
+        client, scope = target["client"], target.get("scope")
+        if scope == "project" and client not in PROJECT_PATHS:
+            yield ("targets", i, "scope"), f"{client} has no project file; write scope: user"
+            continue
+        if scope not in (None, *SCOPES) or client not in USER_PATHS:
+            continue  # the schema's to report
+        path = target.get("path") or default_path(client, scope or default_scope(client))
         if path in seen:
             yield ("targets", i), f"target path {path!r} is listed twice (first as targets[{seen[path]}])"
         seen.setdefault(path, i)
+        yield from _check_target_servers(i, target.get("servers"), servers)
 
 
-# clients with no project scope (DESIGN §14): their file is the user's, wherever `path:` says
-USER_ONLY_CLIENTS = frozenset({"claude-desktop"})
+def _check_target_servers(i: int, only: Any, servers: Mapping[str, Any]) -> Iterator[Problem]:
+    seen: set[Any] = set()
+    for j, name in enumerate(only if isinstance(only, list) else ()):
+        if name in seen:
+            yield ("targets", i, "servers", j), f"{name!r} is listed twice"
+        elif isinstance(name, str) and name not in servers:
+            yield ("targets", i, "servers", j), (f"no server {name!r} in this lockfile "
+                                                 f"(servers: {', '.join(map(str, servers)) or 'none'})")
+        seen.add(name)
 
 
 def check_target_paths(targets: Any) -> Iterator[Problem]:
@@ -173,8 +190,7 @@ def check_target_paths(targets: Any) -> Iterator[Problem]:
         if not isinstance(target, Mapping) or not isinstance(target.get("path"), str):
             continue
         client = target.get("client")
-        user_only = isinstance(client, str) and client in USER_ONLY_CLIENTS
-        scope = target.get("scope") or ("user" if user_only else "project")
+        scope = target.get("scope") or (default_scope(client) if client in USER_PATHS else "project")
         why = _outside_project(target["path"]) if scope == "project" else None
         if why:
             yield ("targets", i, "path"), (f"{target['path']!r} {why}: a project-scoped target's path is "

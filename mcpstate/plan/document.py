@@ -48,10 +48,13 @@ def change_json(change: Change) -> dict[str, Any]:
 
 
 def managed_names(path: str, lockfile: Lockfile, observed: Observed) -> frozenset[str]:
-    """The entries of target `path` that the plan governs: every lockfile server (each
-    goes to every target) and every server the state recorded as written there."""
+    """The entries of target `path` that the plan governs: every lockfile server that
+    goes to that target (its `servers:` list, else all) and every server the state
+    recorded as written there."""
     written = {name for name, s in observed.state.servers.items() if path in s.entries}
-    return frozenset(lockfile.servers) | frozenset(written)
+    target = next((t for t in lockfile.targets if t.path == path), None)
+    wanted = {name for name in lockfile.servers if target is None or target.serves(name)}
+    return frozenset(wanted) | frozenset(written)
 
 
 def managed_sha256(target: TargetFile, names: frozenset[str]) -> str:

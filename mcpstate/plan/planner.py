@@ -9,7 +9,8 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from mcpstate.model import AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec, State
+from mcpstate.model import (EXPANDS_NOTHING, AppliedServer, Change, Lockfile, Observed, Plan, ServerSpec,
+                            State, default_path)
 
 _PACKAGE_KEYS = ("source", "package", "version")
 
@@ -41,7 +42,7 @@ def make_plan(lockfile: Lockfile, observed: Observed, only: Iterable[str] = (),
     if selected:
         changes = [c for c in changes if c.server in selected]
     return Plan(tuple(changes), unmanaged(lockfile, observed), no_op,
-                tuple(_warnings(changes)), drift)
+                tuple(_warnings(changes) + _moved_user_files(lockfile) + _machine_specific(lockfile)), drift)
 
 
 def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lockfile,
@@ -54,7 +55,8 @@ def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lock
         return Change(spec.name, "update" if applied else "create", "recover", before, after,
                       spec.protected, (detail,))
     if applied is None:
-        adopt = any(spec.name in t.entries for t in observed.targets)
+        serving = {t.path for t in lockfile.targets if t.serves(spec.name)}
+        adopt = any(spec.name in t.entries for t in observed.targets if t.path in serving)
         action = "import" if adopt else "create"
         return Change(spec.name, action, "new", None, after, spec.protected, _new_details(spec))
     before = applied_summary(applied)
@@ -118,7 +120,7 @@ def desired_summary(spec: ServerSpec, lockfile: Lockfile) -> dict[str, Any]:
     """What the plan shows as `after`: names and references only, never secret values."""
     return {"source": spec.source, "package": spec.package, "version": spec.version,
             "integrity": spec.integrity, "closure": spec.closure, "config": spec.config(),
-            "targets": sorted(t.path for t in lockfile.targets)}
+            "targets": sorted(t.path for t in lockfile.targets if t.serves(spec.name))}
 
 
 def applied_summary(applied: AppliedServer) -> dict[str, Any]:
@@ -181,6 +183,20 @@ def _warnings(changes: list[Change]) -> list[str]:
             warnings.append(f"{c.server} is protected: apply refuses to {verb} it without "
                             f"--allow-protected {c.server}")
     return warnings
+
+
+def _moved_user_files(lockfile: Lockfile) -> list[str]:
+    """A user-scoped target whose `path:` is not its client's usual file (DESIGN §4)."""
+    return [f"the {t.client} user-scoped target is {t.path}, not {default_path(t.client, 'user')}"
+            for t in lockfile.targets if t.scope == "user" and t.path != default_path(t.client, "user")]
+
+
+def _machine_specific(lockfile: Lockfile) -> list[str]:
+    """DESIGN §14: a project file of a client that expands nothing holds this machine's paths."""
+    return [f"{t.path}: {t.client} expands no variables, so this project file gets this machine's "
+            "store paths and the values of references it cannot pass by name: it is machine-specific "
+            "and may hold secrets; keep it out of version control"
+            for t in lockfile.targets if t.scope == "project" and t.client in EXPANDS_NOTHING]
 
 
 def moved_pins(lockfile: Lockfile, state: State) -> list[str]:

@@ -9,7 +9,10 @@ from collections.abc import Callable, Mapping
 from mcpstate.errors import McpStateError
 from mcpstate.secrets.redact import remember
 
-REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+# `${workspaceFolder}` and `${userHome}` look like references but are client variables
+# (DESIGN §14): never looked up in the environment, passed through to the client.
+REFERENCE = re.compile(r"\$\{(?!(?:workspaceFolder|userHome)\})([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+CLIENT_VARIABLE = re.compile(r"\$\{(workspaceFolder|userHome|input:[^}]*)\}")
 
 
 class UnresolvedReference(McpStateError):
@@ -28,6 +31,11 @@ def resolve(value: str, environ: Mapping[str, str], where: str) -> str:
         if default is not None:
             return default
         raise UnresolvedReference(f"{where}: environment variable {name} is not set")
+    asked = next((m.group() for m in CLIENT_VARIABLE.finditer(value) if m.group(1).startswith("input:")), None)
+    if asked:  # a prompt to the user when VS Code starts the server: no value exists before
+        raise UnresolvedReference(f"{where}: {asked} is asked of the user by VS Code when it starts the "
+                                  "server; mcpstate cannot probe it. Reference an environment variable "
+                                  "instead (${VAR} in the lockfile), or manage this server by hand")
     return REFERENCE.sub(one, value)
 
 

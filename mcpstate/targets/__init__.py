@@ -4,6 +4,8 @@ client writes an environment reference; jsonfile.py does the reading and writing
 from __future__ import annotations
 
 import importlib
+import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from types import ModuleType
@@ -13,10 +15,13 @@ from mcpstate.secrets.references import rewrite
 from mcpstate.fsutil import sha256_bytes
 from mcpstate.store.launch import resolved
 from mcpstate.model import Launch, Target, TargetFile
-from mcpstate.targets.jsonfile import TargetDoc, entry_sha256, read_doc
+from mcpstate.errors import TargetError
+from mcpstate.targets.jsonfile import TargetDoc, entry_sha256, read_doc, with_entry
 
 MODULES = {"claude-code": "claude_code", "cursor": "cursor", "vscode": "vscode",
-           "claude-desktop": "claude_desktop"}
+           "claude-desktop": "claude_desktop", "codex": "codex", "gemini": "gemini",
+           "windsurf": "windsurf"}
+_APP_DATA = re.compile(r"^%([A-Za-z_][A-Za-z0-9_]*)%")
 
 
 def client_module(client: str) -> ModuleType:
@@ -24,14 +29,32 @@ def client_module(client: str) -> ModuleType:
 
 
 def resolve_path(project_dir: Path, target: Target) -> Path:
-    path = Path(target.path).expanduser()
+    """The file: `~` is the home folder and a leading `%APPDATA%` that variable (the user
+    files of DESIGN §14, spelled the same on every machine); others are in the project."""
+    text = _APP_DATA.sub(lambda m: _folder_variable(m.group(1)), target.path)
+    path = Path(text).expanduser()
     return path if path.is_absolute() else project_dir / path
+
+
+def _folder_variable(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise TargetError(f"%{name}% is not set: it names the folder of a user-scoped target")
+    return value.replace("\\", "/")
 
 
 def read_target(project_dir: Path, target: Target) -> TargetDoc:
     module = client_module(target.client)
-    parse = getattr(module, "parse", None)
-    return read_doc(resolve_path(project_dir, target), module.KEY, parse)
+    path = resolve_path(project_dir, target)
+    if hasattr(module, "read_doc"):
+        return module.read_doc(path, module.KEY)  # type: ignore[no-any-return]
+    return read_doc(path, module.KEY, getattr(module, "parse", None))
+
+
+def entry_written(client: str, doc: TargetDoc, name: str, entry: dict[str, Any] | None) -> bytes:
+    """The file's bytes with `name` set to `entry` (None: removed), nothing else moved."""
+    write = getattr(client_module(client), "with_entry", with_entry)
+    return write(doc, name, entry)  # type: ignore[no-any-return]
 
 
 def observe_target(project_dir: Path, target: Target) -> TargetFile:
@@ -47,6 +70,8 @@ def render_for(client: str, launch: Launch, environ: Mapping[str, str], server: 
     """The entry a client gets: references in its own syntax, or resolved values for a
     client that expands nothing (claude-desktop)."""
     module = client_module(client)
+    if hasattr(module, "render"):  # the client passes some references through by name (codex)
+        return module.render(launch, environ, server)  # type: ignore[no-any-return]
     if getattr(module, "EXPANDS_VARIABLES", True):
         style = getattr(module, "reference_in", lambda _environ: module.reference)(environ)
         launch = Launch(command=rewrite(launch.command, style) if launch.command else None,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from mcpstate.errors import TargetError
-from mcpstate.fsutil import atomic_write, fsync_dir, sha256_bytes, write_error
+from mcpstate.fsutil import atomic_write, fsync_dir, read_optional, sha256_bytes, write_error
 
 
 class TargetDoc(NamedTuple):
@@ -109,15 +109,33 @@ def with_entry(target: TargetDoc, name: str, entry: dict[str, Any] | None) -> by
     return (text + "\n").encode()
 
 
-def write_bytes(path: Path, data: bytes, mode: int | None = None) -> None:
+class TargetChanged(TargetError):
+    """The file's bytes are no longer those that were read: another program wrote it."""
+
+
+_UNCHECKED = object()
+
+
+def write_bytes(path: Path, data: bytes, mode: int | None = None, read: object = _UNCHECKED) -> None:
     """Replace the file atomically. A symlinked target is written through to the file
-    it points to (the temp file and the rename happen there), so it stays a link."""
+    it points to (the temp file and the rename happen there), so it stays a link.
+
+    With `read` (the bytes the new content was made from; None: no file), the file is
+    compared just before the rename and left alone, raising TargetChanged, when it
+    differs: a client that rewrites its own file while running (`~/.claude.json`) does
+    not lose what it wrote in between."""
     real = Path(os.path.realpath(path))
     try:
         real.parent.mkdir(parents=True, exist_ok=True)
     except OSError as e:
         raise write_error(real.parent, e) from None
-    atomic_write(real, data, mode=mode)
+    check = None if read is _UNCHECKED else (lambda: _unchanged(real, read))
+    atomic_write(real, data, mode=mode, before_rename=check)
+
+
+def _unchanged(real: Path, read: object) -> None:
+    if read_optional(real, TargetError) != read:
+        raise TargetChanged(f"{real}: changed by another program since mcpstate read it")
 
 
 def remove_file(path: Path) -> None:

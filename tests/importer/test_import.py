@@ -217,8 +217,8 @@ def test_import_writes_nothing_when_a_pin_is_not_on_the_registry(
 
 
 @pytest.mark.parametrize("content, message", [
-    ("{nope", "cannot read it as JSON"),
-    ('{"mcpServers": {"a": 1}}', "must map names to server objects"),
+    ("{nope", ".mcp.json:1:2: invalid JSON: Expecting property name"),  # the reader plan uses, too
+    ('{"mcpServers": {"a": 1}}', "mcpServers.a: expected an object, got int"),
     ('{"mcpServers": {"a": {"args": []}}}', "needs a \"command\" or a \"url\""),
 ])
 def test_import_bad_configs_are_clear_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],

@@ -156,3 +156,30 @@ def test_a_pin_moved_by_hand_with_the_old_integrity_is_named() -> None:
     assert "servers.m.integrity" in message and "1.0.0" in message and "mcpstate lock" in message
     fresh = Lockfile("mcpstate.lock.yaml", "", (), {"m": spec._replace(integrity="sha512-NEW")})
     assert moved_pins(fresh, state) == []
+
+
+VS = ".vscode/mcp.json"
+
+
+def test_a_server_taken_off_a_targets_list_is_a_targets_change() -> None:
+    both = (Target("claude-code", MCP), Target("vscode", VS, servers=("a", "b")))
+    vscode = TargetFile("vscode", VS, True, "e" * 64, {"a": "sha-a", "b": "sha-b"})
+    state = observed(applied(A, (MCP, VS)), applied(B, (MCP, VS)), applied(C, (MCP,)), extra_targets=(vscode,))
+    assert actions(make_plan(lock(A, B, C, targets=both), state)) == []
+    fewer = (Target("claude-code", MCP), Target("vscode", VS, servers=("a",)))
+    plan = make_plan(lock(A, B, C, targets=fewer), state)
+    assert actions(plan) == [("b", "update", "targets")]
+    assert plan.changes[0].details == (f"targets: - {VS}",)
+
+
+def test_a_user_file_moved_by_path_is_shown() -> None:
+    moved = (Target("claude-code", "/srv/claude.json", "user"), Target("cursor", "~/.cursor/mcp.json", "user"))
+    assert make_plan(lock(A, targets=moved), observed()).warnings == (
+        "the claude-code user-scoped target is /srv/claude.json, not ~/.claude.json",)
+
+
+def test_a_project_file_of_a_client_that_expands_nothing_is_called_machine_specific() -> None:
+    targets = (Target("codex", ".codex/config.toml"), Target("codex", "~/.codex/config.toml", "user"),
+               Target("gemini", ".gemini/settings.json"))
+    [warning] = make_plan(lock(A, targets=targets), observed()).warnings
+    assert warning.startswith(".codex/config.toml: codex expands no variables") and "machine-specific" in warning
