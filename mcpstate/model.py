@@ -76,6 +76,7 @@ class ServerSpec(NamedTuple):
     allow_install_scripts: bool = False
     update: UpdatePolicy = UpdatePolicy()
     test: TestSpec = TestSpec()
+    registry_name: str | None = None  # where `mcpstate add` found it in the MCP Registry
 
     def config(self) -> dict[str, Any]:
         """What decides the written entry besides the version (recorded in the state)."""

@@ -133,7 +133,8 @@ def build_lockfile(data: dict[str, Any], path: str, sha256: str) -> Lockfile:
 
 def build_server(name: str, raw: dict[str, Any], default_test: dict[str, Any]) -> ServerSpec:
     test = build_test({**default_test, **raw.get("test", {})})
-    fields = {k: raw[k] for k in ("package", "version", "integrity", "bin", "command", "url", "transport")
+    fields = {k: raw[k] for k in ("package", "version", "integrity", "bin", "command", "url", "transport",
+                                  "registry_name")
               if k in raw}
     return ServerSpec(
         name=name, source=raw["source"], args=tuple(raw.get("args", ())),
