@@ -33,7 +33,8 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 # command -> the schema of its --format json (rollback prints apply's document, plan null)
 SCHEMA_OF = {"plan": "plan", "show": "plan", "apply": "apply", "rollback": "apply", "test": "report",
              "status": "status", "history": "history", "validate": "validate", "gc": "gc",
-             "outdated": "outdated", "update": "update", "lock": "lock", "import": "import"}
+             "outdated": "outdated", "update": "update", "lock": "lock", "import": "import",
+             "search": "search", "add": "add"}
 
 
 def load_schemas() -> dict[str, dict[str, Any]]:
