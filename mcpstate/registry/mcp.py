@@ -129,14 +129,20 @@ def _entries(data: Any, url: str) -> list[Entry]:
     return [_entry(item, url) for item in servers]
 
 
+def _official_record(item: dict[str, Any]) -> dict[str, Any]:
+    """The registry's own record of an entry; a registry without one lists active servers."""
+    meta = item.get("_meta")
+    record = meta.get(OFFICIAL) if isinstance(meta, dict) else None
+    return record if isinstance(record, dict) else {}
+
+
 def _entry(item: Any, url: str) -> Entry:
     server = item.get("server") if isinstance(item, dict) else None
     if not isinstance(server, dict) or not isinstance(server.get("name"), str) \
             or not isinstance(server.get("version"), str):
         raise RegistryError(f"{url}: an entry without a server name and version; "
                             "is the MCP Registry URL right?")
-    meta = item.get("_meta") if isinstance(item.get("_meta"), dict) else {}
-    record = meta.get(OFFICIAL) if isinstance(meta.get(OFFICIAL), dict) else {}
+    record = _official_record(item)
     return Entry(server["name"], server["version"], str(server.get("description") or ""),
                  str(record.get("status") or "active"), bool(record.get("isLatest", False)),
                  parse_time(record.get("publishedAt")), server)
