@@ -36,8 +36,9 @@ def servers(folder: Path) -> dict[str, Any]:
     return yaml.safe_load((folder / "mcpstate.lock.yaml").read_text())["servers"]  # type: ignore[no-any-return]
 
 
-def test_search_lists_every_page_and_hides_inactive_servers(capsys: pytest.CaptureFixture[str],
-                                                            tmp_path: Path, world: World) -> None:
+def test_search_lists_every_page_and_hides_inactive_servers(capsys: pytest.CaptureFixture[str], tmp_path: Path,
+                                                            world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")  # the table fits the terminal; this one is 100 wide
     doc = parsed(cli(capsys, tmp_path, "search", "fixture", "--format", "json"), "search")
     assert [(s["name"], s["source"]) for s in doc["servers"]] == [
         (fx.NPM_ENTRY, "npm"), (fx.PYPI_ENTRY, "pypi"), (fx.REMOTE_ENTRY, "remote"),
@@ -49,6 +50,7 @@ def test_search_lists_every_page_and_hides_inactive_servers(capsys: pytest.Captu
     assert head.split() == ["NAME", "VERSION", "SOURCE", "DESCRIPTION"]
     assert [r.split()[:3] for r in rows][0] == [fx.NPM_ENTRY, fx.NPM_ENTRY_VERSIONS[-1], "npm"]
     assert rows[0].endswith("…") and len(rows) == len(fx.ACTIVE_ENTRIES)  # a long description is cut
+    assert max(len(line) for line in text.out.splitlines()) <= 100
     assert "deprecated" not in text.out and "deleted" not in text.out
     assert total == f"{len(fx.ACTIVE_ENTRIES)} server(s). Add one with: mcpstate add NAME[@VERSION]"
 
