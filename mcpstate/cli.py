@@ -30,6 +30,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("init", "write a starter lockfile (adopting an existing .mcp.json)"),
     "validate": ("validate", "check the lockfile against the schema and the rules"),
     "import": ("import_", "add lockfile servers for the entries of a client config"),
+    "search": ("search", "find servers in the MCP Registry"),
+    "add": ("add", "add a server from the MCP Registry, locked"),
     "plan": ("plan", "show what apply would change; changes nothing"),
     "show": ("show", "render a saved plan"),
     "apply": ("apply", "stage, verify, test and swap in the planned changes"),

@@ -111,6 +111,7 @@ class ServerSpec(NamedTuple):
     test: TestSpec = TestSpec()
     closure: str | None = None  # digest of the lock folder's closure files (lockfile/closure.py)
     lock_files: Mapping[str, bytes] = EMPTY  # those files, as read when the lockfile was loaded
+    registry_name: str | None = None  # where `mcpstate add` found it in the MCP Registry
 
     def config(self) -> dict[str, Any]:
         """What decides the written entry besides the version (recorded in the state)."""

@@ -1,12 +1,13 @@
 """The hermetic test world: a local npm registry and a local PyPI index serving every
-catalogue package, an OSV-compatible advisory API about some of them, plus remote (Streamable HTTP) fixture servers on demand; all on
+catalogue package, an OSV-compatible advisory API about some of them, a local MCP Registry whose
+servers are those packages, plus remote (Streamable HTTP) fixture servers on demand; all on
 127.0.0.1, nothing from the internet.
 
     with World() as world:
-        env = world.env            # MCPSTATE_NPM_REGISTRY / MCPSTATE_PYPI_INDEX / MCPSTATE_OSV_URL
+        env = world.env            # MCPSTATE_NPM_REGISTRY / MCPSTATE_PYPI_INDEX / MCPSTATE_OSV_URL / MCPSTATE_MCP_REGISTRY
         url = world.remote("legacy_only", sse=True).url
 
-    python -m testing.world serve  # for the demo: prints the two variables, runs until killed
+    python -m testing.world serve  # for the demo: prints the three variables, runs until killed
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from types import FrameType, TracebackType
 
 from testing import artifacts
 from testing.artifacts import Artifact
+from testing.mcp_registry import McpRegistry
 from testing.npm_registry import NpmRegistry
 from testing.osv_server import OsvServer
 from testing.pypi_index import PypiIndex
@@ -28,7 +30,7 @@ from testing.servers.remote_server import RemoteServer
 
 
 class World:
-    """Both registries and the advisory API, started together; `now` is the clock catalogue ages count from."""
+    """The registries and the advisory API, started together; `now` is the clock catalogue ages count from."""
 
     def __init__(self, cache_dir: Path | None = None, now: datetime | None = None) -> None:
         self.cache_dir = cache_dir or artifacts.default_cache_dir()
@@ -37,6 +39,7 @@ class World:
         self.npm = NpmRegistry(self.artifacts, self.now)
         self.pypi = PypiIndex(self.artifacts, self.now)
         self.osv = OsvServer()
+        self.mcp = McpRegistry(self.now)
         self.remotes: list[RemoteServer] = []
         self.startup_s = 0.0
 
@@ -46,6 +49,7 @@ class World:
         self.npm.start()
         self.pypi.start()
         self.osv.start()
+        self.mcp.start()
         self.startup_s = time.monotonic() - began
         return self
 
@@ -56,6 +60,7 @@ class World:
         self.npm.stop()
         self.pypi.stop()
         self.osv.stop()
+        self.mcp.stop()
 
     def reset(self, keep_remotes: int = 0) -> None:
         """Undo what a test did: faults, tampering, request logs, and the remote servers
@@ -66,6 +71,7 @@ class World:
         self.npm.reset()
         self.pypi.reset()
         self.osv.reset()
+        self.mcp.reset()
 
     def __enter__(self) -> World:
         return self.start()
@@ -87,10 +93,15 @@ class World:
         return self.osv.url
 
     @property
+    def mcp_url(self) -> str:
+        return self.mcp.url
+
+    @property
     def env(self) -> dict[str, str]:
         """The registry overrides mcpstate reads (they win over the lockfile's registries:)."""
         return {"MCPSTATE_NPM_REGISTRY": self.npm_url, "MCPSTATE_PYPI_INDEX": self.pypi_url,
-                "MCPSTATE_OSV_URL": self.osv_url}
+                "MCPSTATE_OSV_URL": self.osv_url,
+                "MCPSTATE_MCP_REGISTRY": self.mcp_url}
 
     def artifact(self, source: str, name: str, version: str) -> Artifact:
         from testing import catalogue
@@ -141,6 +152,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"MCPSTATE_NPM_REGISTRY={world.npm_url}", flush=True)
     print(f"MCPSTATE_PYPI_INDEX={world.pypi_url}", flush=True)
     print(f"MCPSTATE_OSV_URL={world.osv_url}", flush=True)
+    print(f"MCPSTATE_MCP_REGISTRY={world.mcp_url}", flush=True)
     for spec in args.remote:
         words = spec.split(",")
         remote = world.remote(",".join(w for w in words if w != "sse"), sse="sse" in words)

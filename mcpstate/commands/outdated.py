@@ -24,11 +24,13 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.lockfile import pins
     from mcpstate.lockfile.load import load_lockfile
     from mcpstate.registry import fetch_catalogs
+    from mcpstate.registry.follow import follow_mcp_registry
 
     lockfile = load_lockfile(ctx.lockfile_path)
     servers = pins.registry_servers(lockfile, args.names)
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
-    statuses = pins.pin_statuses(servers, catalogs, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    statuses = follow_mcp_registry(lockfile.registries, pins.pin_statuses(servers, catalogs, now), now)
     errors = [f"{s.server.name}: {s.error}" for s in statuses if s.error]
     return Result(1 if errors else 0, {"format_version": "1", "servers": [_json_row(s) for s in statuses]},
                   lambda: _table(statuses), errors=errors,

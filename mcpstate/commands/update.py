@@ -29,12 +29,14 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.lockfile import edit, pins
     from mcpstate.lockfile.load import display, load_lockfile
     from mcpstate.registry import fetch_catalogs
+    from mcpstate.registry.follow import follow_mcp_registry
 
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
     lockfile = load_lockfile(ctx.lockfile_path)
     servers = pins.registry_servers(lockfile, args.names)
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
-    statuses = pins.pin_statuses(servers, catalogs, datetime.now(timezone.utc))
+    now = datetime.now(timezone.utc)
+    statuses = follow_mcp_registry(lockfile.registries, pins.pin_statuses(servers, catalogs, now), now)
     errors = [f"{s.server.name}: {s.error}" for s in statuses if s.error]
     if errors:
         raise RegistryError("\n".join(errors + ["nothing was updated"]))

@@ -52,7 +52,7 @@ def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: st
     skipped: list[str] = []
     drafts = _drafts(entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
     if drafts:
-        _resolve(drafts, lockfile.registries if lockfile else {})
+        resolve_drafts(drafts, lockfile.registries if lockfile else {})
         text = append.append_servers(text, {d.name: d.fields for d in drafts})
     if before is None and not drafts:
         return Imported(path, lockfile_path, drafts, secrets, skipped)
@@ -77,8 +77,8 @@ def _drafts(entries: Mapping[str, dict[str, Any]], existing: set[str], secrets: 
     return drafts
 
 
-def _resolve(drafts: list[Draft], configured: Mapping[str, str]) -> None:
-    """Pin every package draft, fetching each catalog once, concurrently."""
+def resolve_drafts(drafts: list[Draft], configured: Mapping[str, str]) -> None:
+    """Pin every package draft, fetching each catalog once, concurrently (also `add`'s path)."""
     from mcpstate.importer.adopt import resolve
     from mcpstate.registry import fetch_catalogs
 

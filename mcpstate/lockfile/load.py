@@ -149,7 +149,7 @@ def build_target(raw: dict[str, Any]) -> Target:
 def build_server(name: str, raw: dict[str, Any], default_test: dict[str, Any]) -> ServerSpec:
     test = build_test({**default_test, **raw.get("test", {})})
     fields = {k: raw[k] for k in ("package", "version", "integrity", "closure", "bin", "command", "url",
-                                  "transport") if k in raw}
+                                  "transport", "registry_name") if k in raw}
     return ServerSpec(
         name=name, source=raw["source"], args=tuple(raw.get("args", ())),
         env=dict(raw.get("env", {})), headers=dict(raw.get("headers", {})),

@@ -30,7 +30,7 @@ ALLOWED = {
     "command": {"command", "args", "env"},
     "remote": {"url", "transport", "headers"},
 }
-COMMON = {"source", "protected", "test"}
+COMMON = {"source", "protected", "test", "registry_name"}
 KNOWN = set().union(*ALLOWED.values(), COMMON)
 REQUIRED = {"npm": ("package", "version"), "pypi": ("package", "version"),
             "command": ("command",), "remote": ("url",)}

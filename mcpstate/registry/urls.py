@@ -7,6 +7,10 @@ from collections.abc import Mapping
 
 DEFAULTS = {"npm": "https://registry.npmjs.org/", "pypi": "https://pypi.org/simple/"}
 ENV_OVERRIDES = {"npm": "MCPSTATE_NPM_REGISTRY", "pypi": "MCPSTATE_PYPI_INDEX"}
+# The MCP Registry is a catalogue of servers, not of packages: nothing installs from
+# it, so it stays out of DEFAULTS (which `install_registries` hands to npm and pip).
+MCP_DEFAULT = "https://registry.modelcontextprotocol.io/"
+MCP_ENV = "MCPSTATE_MCP_REGISTRY"
 
 
 def install_registries(configured: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str | None]:
@@ -19,3 +23,8 @@ def install_registries(configured: Mapping[str, str], environ: Mapping[str, str]
 def registry_urls(configured: Mapping[str, str], environ: Mapping[str, str]) -> dict[str, str]:
     return {source: environ.get(ENV_OVERRIDES[source]) or configured.get(source) or default
             for source, default in DEFAULTS.items()}
+
+
+def mcp_registry_url(configured: Mapping[str, str], environ: Mapping[str, str]) -> str:
+    """The MCP Registry: `MCPSTATE_MCP_REGISTRY`, else `registries.mcp`, else the official one."""
+    return environ.get(MCP_ENV) or configured.get("mcp") or MCP_DEFAULT

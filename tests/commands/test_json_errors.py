@@ -50,7 +50,12 @@ def json_parsers() -> dict[str, argparse.ArgumentParser]:
 
 
 JSON_PARSERS = json_parsers()
-VALUE_OF = {"NAME": "app", "FILE": "plan.json"}  # a required positional, by its metavar
+VALUE_OF = {"NAME": "app", "FILE": "plan.json", "TERM": "memory",  # a required positional, by its metavar
+            "NAME[@VERSION]": "io.github.example/memory"}
+# Commands that ask the MCP Registry need no lockfile: here one that refuses connections
+# (a closed local port) so nothing leaves the machine, and they fail with its error.
+ASKS_THE_MCP_REGISTRY = {"search", "add"}
+CLOSED = "http://127.0.0.1:9/"
 
 
 def positionals(command: str) -> list[str]:
@@ -93,7 +98,9 @@ def test_the_walk_finds_the_commands_that_offer_json() -> None:
 @pytest.mark.parametrize("scenario", LOCKFILES)
 @pytest.mark.parametrize("command", JSON_PARSERS)
 def test_without_a_readable_lockfile_stdout_is_one_document(
-        command: str, scenario: str, project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        command: str, scenario: str, project: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MCPSTATE_MCP_REGISTRY", CLOSED)
     lockfile = project / "mcpstate.lock.yaml"
     lockfile.unlink()
     if LOCKFILES[scenario] is not None:
@@ -105,6 +112,9 @@ def test_without_a_readable_lockfile_stdout_is_one_document(
         validator(SCHEMA_OF[command]).validate(one_document(result))
         return
     error = error_document(result)
+    if command in ASKS_THE_MCP_REGISTRY and scenario == "no-lockfile":
+        assert error["kind"] == "RegistryError" and CLOSED in error["message"]
+        return
     assert error["kind"] == "LockfileError" and "mcpstate.lock.yaml" in error["message"]
     assert result.err.startswith(f"error: {error['message'].splitlines()[0]}\n")
 

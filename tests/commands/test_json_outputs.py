@@ -34,7 +34,7 @@ DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_OF = {"plan": "plan", "show": "plan", "apply": "apply", "rollback": "apply", "test": "report",
              "status": "status", "history": "history", "validate": "validate", "gc": "gc",
              "outdated": "outdated", "update": "update", "lock": "lock", "import": "import",
-             "audit": "audit"}
+             "audit": "audit", "search": "search", "add": "add"}
 
 
 def load_schemas() -> dict[str, dict[str, Any]]:

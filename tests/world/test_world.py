@@ -199,11 +199,12 @@ def test_serve_entry_point_for_the_demo() -> None:
                             cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         lines = dict(proc.stdout.readline().split("  #")[0].strip().split("=", 1)  # type: ignore[union-attr]
-                     for _ in range(4))
+                     for _ in range(5))
         assert httpx.get(lines["MCPSTATE_NPM_REGISTRY"] + cat.NPM_TINY).json()["name"] == cat.NPM_TINY
         assert httpx.get(lines["MCPSTATE_PYPI_INDEX"] + cat.PYPI_SERVER + "/").status_code == 200
         query = {"queries": [{"package": {"name": cat.NPM_SERVER, "ecosystem": "npm"}, "version": "1.0.0"}]}
         assert httpx.post(lines["MCPSTATE_OSV_URL"] + "/v1/querybatch", json=query).json()["results"][0]["vulns"]
+        assert httpx.get(lines["MCPSTATE_MCP_REGISTRY"] + "v0.1/servers").json()["servers"]
         init = httpx.post(lines["MCPSTATE_REMOTE_URL"], json=rpc(1, "initialize", INIT), headers=ACCEPT)
         assert "Mcp-Session-Id" in init.headers
     finally:

@@ -1,0 +1,45 @@
+"""What `mcpstate add` did: lines for people, the `--format json` document
+(schemas/add.schema.json). Variables appear by name only."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mcpstate.importer.add import Added
+from mcpstate.lockfile.load import display
+from mcpstate.render.result import Line, Result
+
+
+def add_result(added: Added) -> Result:
+    notes = [f"{added.draft.name}: {note}" for note in added.draft.notes]
+    warnings = notes + ([exports_warning(added)] if added.exports.why else [])
+    return Result(0, _document(added, warnings), _lines(added), warnings=warnings)
+
+
+def exports_warning(added: Added) -> str:
+    names = ", ".join(f"{var} ({why})" for var, why in added.exports.why.items())
+    return f"{added.draft.name} references variables: export them before `mcpstate apply`: {names}"
+
+
+def _lines(added: Added) -> list[Line]:
+    f = added.draft.fields
+    what = f.get("package") or f.get("url")
+    version = f" {f['version']}" if "version" in f else ""
+    made = " (new lockfile)" if added.created else ""
+    lines: list[Line] = [
+        (f"+ {added.draft.name}  {f['source']} {what}{version}", None),
+        (f"Added {added.draft.name} from {added.registry_name} {added.registry_version} to "
+         f"{display(added.lockfile)}{made}; review it, then run: mcpstate apply", None)]
+    lines += [(f"  export {var}=...", None) for var in added.exports.why]
+    return lines
+
+
+def _document(added: Added, warnings: list[str]) -> dict[str, Any]:
+    f = added.draft.fields  # env and headers stay out: the lockfile holds them
+    return {"format_version": "1", "lockfile": display(added.lockfile), "registry": added.registry_url,
+            "registry_name": added.registry_name, "registry_version": added.registry_version,
+            "server": added.draft.name, "source": f["source"], "package": f.get("package"),
+            "version": f.get("version"), "integrity": f.get("integrity"), "url": f.get("url"),
+            "created_lockfile": added.created,
+            "variables": [{"variable": v, "why": why} for v, why in added.exports.why.items()],
+            "warnings": warnings}
