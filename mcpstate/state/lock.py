@@ -9,7 +9,6 @@ import fcntl
 import json
 import os
 import socket
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,7 @@ from typing import Any
 
 from mcpstate import __version__
 from mcpstate.errors import LockHeldError, McpStateError
-from mcpstate.fsutil import atomic_write, read_optional
+from mcpstate.fsutil import atomic_write, flock_within, read_optional
 from mcpstate.stamps import now_iso, who
 from mcpstate.state.layout import StateDir
 
@@ -44,15 +43,8 @@ def state_lock(state_dir: StateDir, operation: str, timeout_s: float = 30.0) -> 
 
 
 def _acquire(fd: int, state_dir: StateDir, timeout_s: float) -> None:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise LockHeldError(held_message(state_dir, timeout_s)) from None
-            time.sleep(POLL_S)
+    if not flock_within(fd, timeout_s, POLL_S):
+        raise LockHeldError(held_message(state_dir, timeout_s))
 
 
 def held_message(state_dir: StateDir, waited_s: float) -> str:

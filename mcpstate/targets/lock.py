@@ -4,15 +4,13 @@ or state dir does it, so two applies on one client file never lose an update."""
 
 from __future__ import annotations
 
-import fcntl
 import os
-import time
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from mcpstate.errors import TargetError
-from mcpstate.fsutil import ensure_private_dir
+from mcpstate.fsutil import ensure_private_dir, flock_within
 from mcpstate.home import DataDir
 
 WAIT_S = 60.0  # a holder keeps it for one read, splice and write: this is a stuck process
@@ -47,13 +45,6 @@ def _held(lock: Path, file: Path, wait_s: float) -> Iterator[None]:
 
 
 def _acquire(fd: int, lock: Path, file: Path, wait_s: float) -> None:
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                raise TargetError(f"{file}: another process has held its lock ({lock}) for "
-                                  f"{wait_s:g} s; nothing was written. Try again when it is done") from None
-            time.sleep(POLL_S)
+    if not flock_within(fd, wait_s, POLL_S):
+        raise TargetError(f"{file}: another process has held its lock ({lock}) for "
+                          f"{wait_s:g} s; nothing was written. Try again when it is done")
