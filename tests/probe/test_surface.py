@@ -5,10 +5,17 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mcpstate.probe.canonical import canonical
-from mcpstate.probe.surface import SurfaceError, parse_surface, surface_bytes, surface_digest, surface_of
+from mcpstate.probe.surface import (
+    SurfaceError,
+    parse_surface,
+    surface_bytes,
+    surface_digest,
+    surface_of,
+)
 
 
 @pytest.mark.parametrize("number, text", [
