@@ -184,6 +184,9 @@ class AppliedServer(NamedTuple):
     previous: Mapping[str, Any] | None = None
     tx: str | None = None  # the transaction that committed this revision
     closure: str | None = None  # the digest of the lock folder's closure files
+    # the surface this revision was tested with (probe/surface.py: tools.json's content),
+    # so a plan can show what a new tools.json changes; () when unknown
+    surface: tuple[Mapping[str, Any], ...] = ()
 
 
 class JournalMark(NamedTuple):

@@ -90,13 +90,17 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
             raise ValueError(f"servers.{name}.{key} must be text or null, got {raw[key]!r}")
     if not isinstance(raw.get("config", {}), dict) or not isinstance(raw.get("tools", []), list):
         raise ValueError(f"servers.{name}: config must be an object and tools a list")
+    surface = raw.get("surface", [])
+    if not isinstance(surface, list) or not all(isinstance(t, dict) and isinstance(t.get("name"), str)
+                                                for t in surface):
+        raise ValueError(f"servers.{name}.surface must be a list of tools with names")
     return AppliedServer(
         name=name, revision=int(raw["revision"]), source=str(raw["source"]),
         package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),
         store_path=raw.get("store_path"), entries=entries, config=dict(raw.get("config", {})),
         protected=bool(raw.get("protected", False)), tools=tuple(raw.get("tools", ())),
         applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"),
-        closure=raw.get("closure"))
+        closure=raw.get("closure"), surface=tuple(surface))
 
 
 def server_to_json(server: AppliedServer) -> dict[str, Any]:
@@ -107,6 +111,7 @@ def server_to_json(server: AppliedServer) -> dict[str, Any]:
         "entries": dict(server.entries), "config": dict(server.config),
         "protected": server.protected, "tools": list(server.tools),
         "applied_at": server.applied_at, "previous": server.previous, "tx": server.tx,
+        **({"surface": [dict(tool) for tool in server.surface]} if server.surface else {}),
     }
 
 
