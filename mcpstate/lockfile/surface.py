@@ -39,8 +39,8 @@ def read_surface(lockfile_path: Path | str, server: str) -> Surface | None:
     try:
         return parse_surface(data)
     except SurfaceError as e:
-        raise LockfileError([f"{surface_path(lockfile_path, server)}: {e}; "
-                             "run `mcpstate lock` to record it again"]) from None
+        raise LockfileError([(f"{surface_path(lockfile_path, server)}: {e}; "
+                              "run `mcpstate lock` to record it again")]) from None
 
 
 def write_surface(lockfile_path: Path | str, server: str, surface: Surface) -> str:
