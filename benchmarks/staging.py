@@ -35,7 +35,8 @@ from mcpstate.model import ServerSpec  # noqa: E402
 from mcpstate.state.layout import StateDir  # noqa: E402
 from mcpstate.store.entries import stage  # noqa: E402
 from mcpstate.store.locked import resolve_closure  # noqa: E402
-from mcpstate.store.tools import pnpm_bin, user_dirs, uv_bin  # noqa: E402
+from mcpstate.home import DataDir
+from mcpstate.store.tools import pnpm_bin, uv_bin  # noqa: E402
 from testing.catalogue import NPM_WITH_LIB, PYPI_WITH_LIB, WITH_LIB_VERSION  # noqa: E402
 from testing.tools import isolated_env, seed_tools  # noqa: E402
 from testing.world import World  # noqa: E402
@@ -51,8 +52,8 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def bare_pnpm(files: dict[str, bytes], registry: str, work: Path) -> Timer:
-    env = {**os.environ, "XDG_CACHE_HOME": str(user_dirs().pnpm_metadata)}
-    cmd = [str(pnpm_bin()), "install", "--frozen-lockfile", f"--store-dir={user_dirs().pnpm_store}",
+    env = {**os.environ, "XDG_CACHE_HOME": str(DataDir.from_environ().pnpm_metadata)}
+    cmd = [str(pnpm_bin()), "install", "--frozen-lockfile", f"--store-dir={DataDir.from_environ().pnpm_store}",
            f"--registry={registry}"]
 
     def run() -> float:
@@ -64,7 +65,7 @@ def bare_pnpm(files: dict[str, bytes], registry: str, work: Path) -> Timer:
 
 
 def bare_uv(files: dict[str, bytes], index: str, work: Path, venv_timed: bool) -> Timer:
-    env = {**os.environ, "UV_CACHE_DIR": str(user_dirs().uv_cache)}
+    env = {**os.environ, "UV_CACHE_DIR": str(DataDir.from_environ().uv_cache)}
     uv = str(uv_bin())
     venv = [uv, "venv", "--quiet", "--python", sys.executable, "venv"]
     sync = [uv, "pip", "sync", "--quiet", "--python", "venv/bin/python", "--index-url", index,

@@ -95,16 +95,18 @@ def read_optional(path: Path, error: Callable[[str], Exception], name: str | Non
         raise error(f"{name or path}: cannot read: {e.strerror or e}") from None
 
 
-def flock_within(fd: int, seconds: float, poll_s: float = 0.01) -> bool:
-    """Take an exclusive flock on `fd`, waiting up to `seconds`; False when it stayed held.
-    (flock, not fcntl locks: the kernel drops it when its process dies.)"""
+def flock_within(fd: int, seconds: float, poll_s: float = 0.01, shared: bool = False) -> bool:
+    """Take a flock on `fd` (exclusive, or shared with other shared holders), waiting up
+    to `seconds`; False when it stayed held. (flock, not fcntl locks: the kernel drops it
+    when its process dies.)"""
     import fcntl
     import time
 
     deadline = time.monotonic() + seconds
+    mode = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
     while True:
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, mode | fcntl.LOCK_NB)
             return True
         except BlockingIOError:
             if time.monotonic() >= deadline:

@@ -228,6 +228,10 @@ class Observed(NamedTuple):
     targets: tuple[TargetFile, ...]
     intact_store: frozenset[str] = frozenset()  # store_path of each intact entry the state uses
     open_transactions: Mapping[str, OpenTransaction] = EMPTY
+    # store_path of each entry in a project's own store (an older mcpstate's): to move
+    legacy_store: frozenset[str] = frozenset()
+    # whether store paths can be written through ${HOME} (MCPSTATE_HOME in the home folder)
+    portable_store: bool = True
 
 
 class Change(NamedTuple):

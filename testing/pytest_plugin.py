@@ -178,6 +178,11 @@ class Project:
         target.write_text(textwrap.dedent(text).removeprefix("\n"), encoding="utf-8")
         return target
 
+    @property
+    def store(self) -> Path:
+        """The shared store of this project's MCPSTATE_HOME."""
+        return Path(self.env["MCPSTATE_HOME"]) / "store"
+
     def write_lockfile(self, text: str) -> Path:
         return self.write(self.LOCKFILE, text)
 

@@ -34,7 +34,8 @@ def isolated_env(root: Path, base: Mapping[str, str] | None = None) -> dict[str,
     dirs = {"HOME": home, "XDG_CONFIG_HOME": home / ".config", "XDG_CACHE_HOME": home / ".cache",
             "XDG_DATA_HOME": home / ".local" / "share", "XDG_STATE_HOME": home / ".local" / "state",
             "TMPDIR": root / "tmp", "npm_config_cache": root / "npm-cache",
-            "MCPSTATE_HOME": root / "mcpstate-home"}
+            # where mcpstate puts it by default: in the home folder, so entries are portable
+            "MCPSTATE_HOME": home / ".local" / "share" / "mcpstate"}
     for path in dirs.values():
         path.mkdir(parents=True, exist_ok=True)
     userconfig = home / ".npmrc"

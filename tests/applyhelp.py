@@ -57,9 +57,9 @@ def assert_invariant(project: Path) -> None:
                 assert name in swapping, f"{name}: entry in {path} is neither committed nor being swapped"
 
 
-def probe_entry(entry: dict[str, Any]) -> Any:
-    """Run what a written client entry launches, as the client would."""
-    from mcpstate.probe import Launch, probe
+def probe_entry(entry: dict[str, Any], client: str = "claude-code", project: Path | None = None) -> Any:
+    """Run what a written client entry launches, as the client would (its own variables)."""
+    from mcpstate.probe import probe
+    from testing.clients import as_client
 
-    launch = Launch(command=entry["command"], args=tuple(entry.get("args", ())), env=entry.get("env", {}))
-    return probe(launch, TestSpec(timeout_s=10))
+    return probe(as_client(client, entry, project or Path.cwd()), TestSpec(timeout_s=10))

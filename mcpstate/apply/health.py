@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpstate.errors import McpStateError, UsageError
+from mcpstate.home import DataDir
 from mcpstate.lockfile.rules import is_exact_version
 from mcpstate.store.launch import entry_launch, resolved
 from mcpstate.model import AppliedServer, Launch, Lockfile, ServerSpec, State, TestSpec
@@ -22,6 +23,8 @@ from mcpstate.targets.variables import client_folders
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
+
+STORE_WAIT_S = 300.0  # a store gc holds the store lock exclusively for seconds
 
 
 @dataclass(frozen=True)
@@ -64,28 +67,35 @@ def _spec_to_test(lockfile: Lockfile, name: str, version: str | None) -> ServerS
 def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_dir: StateDir) -> Tested:
     from mcpstate.probe import write_report
 
-    store_path = _stage(spec, lockfile, state_dir)
+    from mcpstate.store.lock import store_lock
+
+    home = DataDir.from_environ()
     current = state.servers.get(spec.name)
-    report = _probe(spec, store_path, spec.test, current.tools if current else None,
-                    Path(lockfile.path).resolve().parent)
+    with store_lock(home, shared=True, timeout_s=STORE_WAIT_S):  # no store gc while it is used
+        store_path = _stage(spec, lockfile, home, state_dir)
+        report = _probe(spec, store_path, spec.test, current.tools if current else None,
+                        Path(lockfile.path).resolve().parent, home)
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)
 
 
-def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: StateDir) -> Path | None:
+def _stage(spec: ServerSpec, lockfile: Lockfile, home: DataDir, state_dir: StateDir) -> Path | None:
+    """The entry, staged with this project recorded as a root of the store."""
     if spec.source not in ("npm", "pypi"):
         return None
     from mcpstate.store.entries import stage
+    from mcpstate.store.roots import add_root
 
-    urls = install_registries(lockfile.registries, os.environ)
-    return stage(state_dir, spec, urls.get(spec.source)).path
+    add_root(home, state_dir.root)
+    return stage(home, spec, install_registries(lockfile.registries, os.environ).get(spec.source)).path
 
 
 def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
-           previous: Sequence[Mapping[str, Any]] | None, project_dir: Path) -> Report:
+           previous: Sequence[Mapping[str, Any]] | None, project_dir: Path, home: DataDir) -> Report:
     from mcpstate.apply.jobs import probe_launch
 
-    live = resolved(client_folders(entry_launch(spec, store_path), project_dir), os.environ, spec.name)
+    launch = entry_launch(spec, store_path, home)
+    live = resolved(client_folders(launch, project_dir), os.environ, spec.name)
     return probe_launch(live, test, previous)
 
 
@@ -93,13 +103,17 @@ def status_launches(state: State, lockfile: Lockfile | None, state_dir: StateDir
                     ) -> tuple[dict[str, tuple[Launch, TestSpec]], dict[str, str]]:
     """What each managed server's entries launch (from its committed revision), with the
     thresholds its lockfile entry sets; and why a server cannot be launched at all."""
+    from mcpstate.store.entries import recorded_entry
+
     launches, problems = {}, {}
     project_dir = Path(lockfile.path).resolve().parent if lockfile else state_dir.root.resolve().parent
+    home = DataDir.from_environ()
     for name, applied in state.servers.items():
         spec = _spec_of(applied, lockfile)
-        store = state_dir.confine(applied.store_path, within=state_dir.store) if applied.store_path else None
+        # outside the store is corruption, which stops status: never a server's problem
+        store = recorded_entry(home, state_dir.store, applied.store_path) if applied.store_path else None
         try:
-            launch = client_folders(entry_launch(spec, store), project_dir)  # as the client starts it
+            launch = client_folders(entry_launch(spec, store, home), project_dir)  # as the client starts it
             launches[name] = (resolved(launch, os.environ, name), spec.test)
         except McpStateError as e:
             problems[name] = str(e)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mcpstate.home import DataDir
 from mcpstate.model import Change, Launch, Lockfile, Plan, State, TestSpec
 from mcpstate.registry.urls import install_registries
 from mcpstate.state.file import load_state
@@ -31,6 +32,7 @@ class ApplyOptions:
     parallelism: int = 4
     fail_fast: bool = False
     allow_protected: frozenset[str] = frozenset()
+    store_wait_s: float = 300.0  # a store gc holds the store lock exclusively for seconds
 
 
 def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal: Journal,
@@ -39,7 +41,8 @@ def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal
     from mcpstate.probe import write_report
 
     environ = dict(os.environ if environ is None else environ)
-    return Env(project_dir, state_dir, lockfile.targets, install_registries(lockfile.registries, environ),
+    return Env(project_dir, state_dir, DataDir.from_environ(environ), lockfile.targets,
+               install_registries(lockfile.registries, environ),
                journal, environ, probe_launch, write_report, options.allow_protected, say)
 
 
@@ -82,11 +85,14 @@ def run_jobs(jobs: list[Job], env: Env, options: ApplyOptions) -> State:
     Ctrl-C or SIGTERM cancels the probes running on the pool at once (so leaving the
     pool does not wait out their timeouts), and a second one cannot cut the wait short."""
     from mcpstate.probe.interrupt import cancel_on_signal
+    from mcpstate.store.lock import store_lock
+    from mcpstate.store.roots import add_root
 
     state = load_state(env.state_dir)
     backup_targets(env.project_dir, env.state_dir, list(env.targets), state.serial)
-    with cancel_on_signal(), ThreadPoolExecutor(max(1, options.parallelism),
-                                                thread_name_prefix="mcpstate-apply") as pool:
+    with store_lock(env.home, shared=True, timeout_s=options.store_wait_s), cancel_on_signal(), \
+            ThreadPoolExecutor(max(1, options.parallelism), thread_name_prefix="mcpstate-apply") as pool:
+        add_root(env.home, env.state_dir.root)  # before the first entry it will use is staged
         futures = {j.server: pool.submit(prepare, j, env) for j in jobs}
         try:
             state = _switch_in_order(jobs, futures, env, state, options)

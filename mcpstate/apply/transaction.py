@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mcpstate.errors import McpStateError
+from mcpstate.home import DataDir
 from mcpstate.stamps import now_iso
 from mcpstate.state.journal import Journal
 from mcpstate.store.launch import entry_launch, resolved
@@ -71,6 +72,7 @@ class Env:
 
     project_dir: Path
     state_dir: StateDir
+    home: DataDir                      # the shared store; the run holds its lock, shared
     targets: tuple[Target, ...]
     registries: Mapping[str, str | None]
     journal: Journal
@@ -112,7 +114,7 @@ def _stage(job: Job, env: Env) -> None:
         _log(env, job, "staging")
         env.say(f"[{job.server}] staging {spec.source} {spec.package}@{spec.version}")
         try:
-            entry = stage(env.state_dir, spec, env.registries.get(spec.source))
+            entry = stage(env.home, spec, env.registries.get(spec.source))
         except IntegrityError as e:
             raise StepFailed("verified", str(e)) from None
         except McpStateError as e:
@@ -126,7 +128,7 @@ def _test(job: Job, env: Env) -> None:
     spec = job.spec
     assert spec is not None
     try:
-        job.launch = entry_launch(spec, job.store_path)
+        job.launch = entry_launch(spec, job.store_path, env.home)
         live = resolved(client_folders(job.launch, env.project_dir), env.environ, job.server)
         for target in _serving(job, env):  # a client that cannot run this server fails it now, untouched
             render_for(target.client, job.launch, env.environ, job.server)

@@ -10,7 +10,7 @@ from mcpstate.context import Context
 from mcpstate.render.result import Result
 
 if TYPE_CHECKING:
-    from mcpstate.gc.select import Policy, Selection
+    from mcpstate.gc.select import Item, Kept, Policy, Selection
     from mcpstate.model import Retention
     from mcpstate.state.layout import StateDir
 
@@ -63,12 +63,16 @@ def _settings(ctx: Context) -> tuple[Retention, StateDir]:
 def _collect(ctx: Context, state_dir: StateDir, policy: Policy, args: argparse.Namespace, now: float) -> Selection:
     from mcpstate.durations import parse_duration
     from mcpstate.gc.run import collect, execute
+    from mcpstate.home import DataDir
     from mcpstate.state.lock import state_lock
+    from mcpstate.store.lock import store_lock
 
-    with state_lock(state_dir, "gc", parse_duration(args.lock_timeout, "--lock-timeout")):
-        selection = collect(state_dir, ctx.project_dir, policy, now)
+    timeout = parse_duration(args.lock_timeout, "--lock-timeout")
+    home = DataDir.from_environ()
+    with state_lock(state_dir, "gc", timeout), store_lock(home, shared=False, timeout_s=timeout):
+        selection = collect(state_dir, ctx.project_dir, policy, now, home)
         if not args.dry_run:
-            execute(state_dir, selection)
+            execute(state_dir, selection, home)
     return selection
 
 
@@ -89,15 +93,20 @@ def text_lines(selection: Selection, dry_run: bool, verbose: bool) -> list[str]:
     if items:
         lines = [f"{'Would remove' if dry_run else 'Removed'} {_count(len(items), 'item')}:"]
         lines += _indent(table(["KIND", "PATH", "SIZE", "REASON"],
-                               [[i.kind, i.path, human_size(i.bytes), i.reason] for i in items]))
+                               [[i.kind, _where(i), human_size(i.bytes), i.reason] for i in items]))
     if roots and verbose:
         lines.append(f"Kept {_count(len(roots), 'live item')}:")
-        lines += _indent(table(["KIND", "PATH", "WHY"], [[k.kind, k.path, k.reason] for k in roots]))
+        lines += _indent(table(["KIND", "PATH", "WHY"], [[k.kind, _where(k), k.reason] for k in roots]))
     elif roots:
         lines.append(f"Kept {_count(len(roots), 'live item')} (-v lists them).")
     if items:
         lines.append(f"{'Would free' if dry_run else 'Freed'} {human_size(selection.freed_bytes)}.")
     return lines
+
+
+def _where(item: Item | Kept) -> str:
+    """Paths in the shared store are shown from MCPSTATE_HOME, the project's from its state dir."""
+    return f"$MCPSTATE_HOME/{item.path}" if item.area == "store" else item.path
 
 
 def human_size(n: int) -> str:

@@ -1,5 +1,10 @@
 """Running gc (DESIGN §10): gather the facts, select (mcpstate.gc.select, pure), and carry the
-selection out. Both halves run under the state lock, held by the caller."""
+selection out. Both halves run under the state lock, and, for the shared store's part,
+the store lock held exclusively: both held by the caller.
+
+Two areas: the project's state dir (reports, backups, journal, pre-images, and an older
+mcpstate's per-project store) and the shared store in MCPSTATE_HOME. Each item is
+removed only inside its area's folder, and only where the folder carries its marker."""
 
 from __future__ import annotations
 
@@ -14,8 +19,9 @@ from typing import Any
 
 from mcpstate.errors import StoreError
 from mcpstate.fsutil import atomic_write
-from mcpstate.gc.select import Item, Policy, Selection, select
-from mcpstate.gc.scan import find_roots, inventory, split_lines
+from mcpstate.gc.scan import Area, find_roots, find_store_roots, inventory, split_lines, store_inventory
+from mcpstate.gc.select import Item, Policy, Selection, merged, select, select_store
+from mcpstate.home import DataDir
 from mcpstate.state.journal import decode_line, open_journal, read_archive, read_journal, record_key
 from mcpstate.state.layout import StateDir
 from mcpstate.stamps import who
@@ -23,22 +29,35 @@ from mcpstate.state.file import load_state
 
 
 class OutsideStateDir(StoreError):
-    """A path to delete is not inside the state dir: refused, whatever the reason."""
+    """A path to delete is not inside its area's folder: refused, whatever the reason."""
 
 
-def collect(state_dir: StateDir, project_dir: Path, policy: Policy, now: float) -> Selection:
-    """What gc removes now, each item with its size. Changes nothing."""
+def collect(state_dir: StateDir, project_dir: Path, policy: Policy, now: float,
+            home: DataDir | None = None) -> Selection:
+    """What gc removes now, each item with its size. Changes nothing. With `home`, the
+    shared store's part too (the caller holds the store lock, exclusive)."""
     state_dir.require_marker()
     records = read_journal(state_dir).records  # a corrupt journal stops gc before it decides
     state = load_state(state_dir)
     found = inventory(state_dir)
-    roots = find_roots(state_dir, project_dir, state, records, found.store)
-    selection = select(found, roots, policy, now)
-    return replace(selection, items=tuple(_sized(state_dir, item) for item in selection.items))
+    roots = find_roots(state_dir, project_dir, state, records, found.store, home.store if home else None)
+    parts = [select(found, roots, policy, now)]
+    if home is not None and home.store.is_dir():
+        home.require_marker()
+        shared = store_inventory(home)
+        store_roots, dangling = find_store_roots(home, state_dir, project_dir, state, shared.store)
+        parts.append(select_store(shared, store_roots, policy, now, dangling))
+    selection = merged(*parts)
+    areas = _areas(state_dir, home)
+    return replace(selection, items=tuple(_sized(areas[i.area], i) for i in selection.items))
 
 
-def _sized(state_dir: StateDir, item: Item) -> Item:
-    return item if item.kind == "journal" else replace(item, bytes=size_of(state_dir.root / item.path))
+def _areas(state_dir: StateDir, home: DataDir | None) -> dict[str, Area]:
+    return {"project": state_dir, **({"store": home} if home is not None else {})}
+
+
+def _sized(area: Area, item: Item) -> Item:
+    return item if item.kind == "journal" else replace(item, bytes=size_of(area.root / item.path))
 
 
 def size_of(path: Path) -> int:
@@ -54,7 +73,7 @@ def size_of(path: Path) -> int:
     return total
 
 
-def execute(state_dir: StateDir, selection: Selection) -> None:
+def execute(state_dir: StateDir, selection: Selection, home: DataDir | None = None) -> None:
     """Remove what `selection` lists, journaled as one transaction of op `gc`.
 
     One `started` line listing every item, fsync'd before the first removal, then one
@@ -64,10 +83,10 @@ def execute(state_dir: StateDir, selection: Selection) -> None:
     if not selection.items:
         return
     tx = uuid.uuid4().hex[:12]
-    listing = [{"kind": i.kind, "path": i.path, "bytes": i.bytes} for i in selection.items]
+    listing = [{"kind": i.kind, "area": i.area, "path": i.path, "bytes": i.bytes} for i in selection.items]
     _note(state_dir, tx, "started", {"items": listing, "freed_bytes": selection.freed_bytes})
     files = [i for i in selection.items if i.kind != "journal"]
-    failure = _remove_all(state_dir, files) or _archive_if_listed(state_dir, selection)
+    failure = _remove_all(_areas(state_dir, home), files) or _archive_if_listed(state_dir, selection)
     if failure is not None:
         item, e = failure
         reason = str(e) if isinstance(e, StoreError) else f"{getattr(e, 'strerror', None) or e}"
@@ -82,13 +101,13 @@ def execute(state_dir: StateDir, selection: Selection) -> None:
 REMOVERS = 4  # unlink waits on the file system, not the CPU: a few threads cut the wall ~25%
 
 
-def _remove_all(state_dir: StateDir, items: list[Item]) -> tuple[Item, Exception] | None:
+def _remove_all(areas: dict[str, Area], items: list[Item]) -> tuple[Item, Exception] | None:
     """Remove `items` on a few threads; the first failure, if any (the rest still run)."""
     from concurrent.futures import ThreadPoolExecutor
 
     def one(item: Item) -> tuple[Item, Exception] | None:
         try:
-            remove(state_dir, item.path)
+            remove(areas[item.area], item.path)
         except (OSError, StoreError) as e:
             return item, e
         return None
@@ -117,8 +136,8 @@ def _note(state_dir: StateDir, tx: str, event: str, detail: dict[str, Any]) -> N
         journal.close()
 
 
-def remove(state_dir: StateDir, rel: str) -> None:
-    """Delete `<state>/<rel>`: a link or file is unlinked, a folder removed by
+def remove(state_dir: Area, rel: str) -> None:
+    """Delete `<area>/<rel>`: a link or file is unlinked, a folder removed by
     shutil.rmtree, which unlinks the links inside rather than follow them."""
     path = checked_path(state_dir, rel)
     try:
@@ -130,17 +149,17 @@ def remove(state_dir: StateDir, rel: str) -> None:
         return  # gone already (a crash after removing it, before `committed`): the goal state
 
 
-def checked_path(state_dir: StateDir, rel: str) -> Path:
-    """`<state>/<rel>`, refused unless it lies inside the state dir once its folder is
+def checked_path(state_dir: Area, rel: str) -> Path:
+    """`<area>/<rel>`, refused unless it lies inside the area's folder once its folder is
     resolved (the item itself is never followed). The selection only ever names such
-    paths, so a refusal means a bug or a state dir changed under gc: stop, loudly."""
+    paths, so a refusal means a bug or a folder changed under gc: stop, loudly."""
     parts = PurePosixPath(rel).parts
     path = state_dir.root / rel
     root = os.path.realpath(state_dir.root)
     where = os.path.join(os.path.realpath(path.parent), path.name)
     if len(parts) < 2 or ".." in parts or parts[0] == "/" or os.path.commonpath([root, where]) != root:
-        raise OutsideStateDir(f"refusing to delete {path}: it resolves to {where}, outside the state "
-                              f"dir {root}; gc stopped here and deletes nothing outside the state dir")
+        raise OutsideStateDir(f"refusing to delete {path}: it resolves to {where}, outside {root}; "
+                              "gc stopped here and deletes nothing outside the folder it cleans")
     return path
 
 

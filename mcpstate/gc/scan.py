@@ -1,6 +1,10 @@
-"""The facts gc decides on (DESIGN §10): what lies in the state dir, and what is live:
-the state's current and previous revisions, entries an open transaction staged, entries
-a target file launches, entries a running process uses. Reads only."""
+"""The facts gc decides on (DESIGN §10): what lies in the state dir and in the shared
+store, and what is live: every root's current and previous revisions, entries an open
+transaction staged, entries a target file launches, entries a running process uses.
+Reads only.
+
+Both areas have a `store/` and a `staging/` (the state dir's are an older mcpstate's
+per-project store): the functions below take either, as an `Area`."""
 
 from __future__ import annotations
 
@@ -10,17 +14,30 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from mcpstate.errors import StateError, StoreError
+from mcpstate.errors import McpStateError, StateError, StoreError
 from mcpstate.fsutil import read_optional
 from mcpstate.gc.select import Found, Inventory, JournalLine, Roots, StoreEntry, iso_time
+from mcpstate.home import DataDir
 from mcpstate.state.journal import decode_line, open_transactions
 from mcpstate.state.layout import StateDir
 from mcpstate.model import State
 from mcpstate.store.entries import MARKER, entry_dirname
 
 Why = dict[str, list[str]]
+
+
+class Area(Protocol):
+    """A folder gc removes things in: a StateDir or the DataDir (MCPSTATE_HOME)."""
+
+    root: Path
+
+    @property
+    def store(self) -> Path: ...
+
+    @property
+    def staging(self) -> Path: ...
 
 
 def inventory(state_dir: StateDir) -> Inventory:
@@ -32,7 +49,12 @@ def inventory(state_dir: StateDir) -> Inventory:
                      journal=tuple(journal_lines(state_dir)))
 
 
-def own_folder(state_dir: StateDir, path: Path) -> Path | None:
+def store_inventory(home: DataDir) -> Inventory:
+    """What the shared store holds that gc may remove."""
+    return Inventory(store=tuple(store_entries(home)), staging=tuple(staging_dirs(home)))
+
+
+def own_folder(state_dir: Area, path: Path) -> Path | None:
     """`path` when it is a real folder inside the state dir; None when absent.
 
     A symlink to elsewhere (a store moved to a bigger disk, say) is refused: gc deletes
@@ -41,11 +63,11 @@ def own_folder(state_dir: StateDir, path: Path) -> Path | None:
         return None
     if path.is_symlink() or not path.is_dir():
         raise StoreError(f"{path} is not a folder but a link or a file; gc deletes only inside "
-                         f"{state_dir} and will not follow it. Move it away, then run gc again")
+                         f"{state_dir.root} and will not follow it. Move it away, then run gc again")
     return path
 
 
-def children(state_dir: StateDir, folder_path: Path) -> Iterator[Found]:
+def children(state_dir: Area, folder_path: Path) -> Iterator[Found]:
     """What `folder_path` holds, each named relative to the state dir (`store/npm/x@1`)."""
     folder = own_folder(state_dir, folder_path)
     if folder is None:
@@ -56,7 +78,7 @@ def children(state_dir: StateDir, folder_path: Path) -> Iterator[Found]:
             yield Found(f"{rel}/{child.name}", child.stat(follow_symlinks=False).st_mtime)
 
 
-def staging_dirs(state_dir: StateDir) -> Iterator[Found]:
+def staging_dirs(state_dir: Area) -> Iterator[Found]:
     """Each install folder with the newest mtime found in it: an install writes deep
     down (node_modules/...), which leaves the folder's own mtime behind."""
     for found in children(state_dir, state_dir.staging):
@@ -73,7 +95,7 @@ def _mtime(path: str) -> float:
         return float("inf")  # removed while we looked: someone is at work in there, keep it
 
 
-def store_entries(state_dir: StateDir) -> Iterator[StoreEntry]:
+def store_entries(state_dir: Area) -> Iterator[StoreEntry]:
     for source in children(state_dir, state_dir.store):
         path = state_dir.root / source.path
         if path.is_file() and not path.is_symlink():
@@ -122,12 +144,14 @@ def split_lines(data: bytes) -> list[bytes]:
 
 
 def find_roots(state_dir: StateDir, project_dir: Path, state: State, records: list[dict[str, Any]],
-               entries: Iterable[StoreEntry]) -> Roots:
-    """Every live store entry with why, and the open transactions."""
+               entries: Iterable[StoreEntry], shared_store: Path | None = None) -> Roots:
+    """Every live entry of the project's own store with why, and the open transactions.
+    Revisions installed in the shared store (`shared_store`) keep nothing here: their
+    older copies in the project's store are what the move left behind."""
     open_txs = frozenset(t.tx for t in open_transactions(records).values())
     prefixes = store_prefixes(state_dir)
     why: Why = defaultdict(list)
-    _state_roots(why, state, prefixes)
+    _state_roots(why, state, prefixes, moved_to=shared_store)
     _staged_roots(why, records, open_txs, prefixes)
     _target_roots(why, project_dir, state, prefixes)
     known = {e.path for e in entries}
@@ -136,10 +160,16 @@ def find_roots(state_dir: StateDir, project_dir: Path, state: State, records: li
     return Roots({rel: tuple(reasons) for rel, reasons in why.items() if rel in known}, open_txs)
 
 
-def store_prefixes(state_dir: StateDir) -> tuple[str, ...]:
-    """The store folder as written and resolved: a path may reach it either way."""
+def store_prefixes(state_dir: Area) -> tuple[str, ...]:
+    """The store folder as written and resolved: a path may reach it either way; and, for
+    the shared store, as portable entries write it (`${HOME}/...`, `${userHome}/...`)."""
     store = os.path.abspath(state_dir.store)
-    return tuple(dict.fromkeys((store, os.path.realpath(store))))
+    forms = [store, os.path.realpath(store)]
+    portable = getattr(state_dir, "portable", None)
+    if portable is not None and portable(store).startswith("${HOME}/"):
+        rest = portable(store).removeprefix("${HOME}")
+        forms += [f"${{{home}}}{rest}" for home in ("HOME", "userHome", "env:HOME")]
+    return tuple(dict.fromkeys(forms))
 
 
 def entry_of(path: str, prefixes: tuple[str, ...], cwd: str | None = None) -> str | None:
@@ -156,14 +186,22 @@ def entry_of(path: str, prefixes: tuple[str, ...], cwd: str | None = None) -> st
     return None
 
 
-def _state_roots(why: Why, state: State, prefixes: tuple[str, ...]) -> None:
+def _state_roots(why: Why, state: State, prefixes: tuple[str, ...], where: str = "",
+                 moved_to: Path | None = None) -> None:
     for name, server in state.servers.items():
         current = {"source": server.source, "package": server.package, "version": server.version,
-                   "store_path": server.store_path, "revision": server.revision}
-        _add_record(why, current, f"current revision ({server.revision}) of {name}", prefixes)
+                   "store_path": server.store_path, "revision": server.revision, "closure": server.closure}
+        records: list[tuple[Mapping[str, Any], str]] = [
+            (current, f"current revision ({server.revision}) of {name}{where}")]
         if server.previous:
-            revision = server.previous.get("revision")
-            _add_record(why, server.previous, f"previous revision ({revision}) of {name}", prefixes)
+            records.append((server.previous, f"previous revision ({server.previous.get('revision')}) of {name}{where}"))
+        for record, reason in records:
+            if not _in(record.get("store_path"), moved_to):
+                _add_record(why, record, reason, prefixes)
+
+
+def _in(path: object, folder: Path | None) -> bool:
+    return folder is not None and isinstance(path, str) and path.startswith(str(folder) + os.sep)
 
 
 def _add_record(why: Why, record: Mapping[str, Any], reason: str, prefixes: tuple[str, ...]) -> None:
@@ -177,20 +215,21 @@ def _add_record(why: Why, record: Mapping[str, Any], reason: str, prefixes: tupl
 
 
 def _staged_roots(why: Why, records: Iterable[dict[str, Any]], open_txs: frozenset[str],
-                  prefixes: tuple[str, ...]) -> None:
+                  prefixes: tuple[str, ...], where: str = "") -> None:
     """An interrupted apply may have swapped its staged entry in: until the next apply
     recovers it, a target may launch that entry."""
     for r in records:
         if r.get("tx") in open_txs and r.get("event") == "staged":
             rel = entry_of(str((r.get("detail") or {}).get("store_path", "")), prefixes)
             if rel:
-                why[rel].append(f"staged by open transaction {r['tx']}")
+                why[rel].append(f"staged by open transaction {r['tx']}{where}")
 
 
 def _target_roots(why: Why, project_dir: Path, state: State, prefixes: tuple[str, ...]) -> None:
     """A target file that launches an entry (a hand edit, an entry restored from a
     backup) makes it live for the next client start, whatever the state says."""
-    pattern = re.compile("|".join(re.escape(p) for p in prefixes) + r"/([^/\"\\\s]+)/([^/\"\\\s]+)")
+    # any of the prefixes, then the entry: the group keeps the alternation to the prefixes
+    pattern = re.compile("(?:" + "|".join(re.escape(p) for p in prefixes) + r")/([^/\"\\\s]+)/([^/\"\\\s]+)")
     for target in state.targets:
         file = Path(target).expanduser()
         file = file if file.is_absolute() else project_dir / file
@@ -203,6 +242,50 @@ def _target_roots(why: Why, project_dir: Path, state: State, prefixes: tuple[str
                              f"({e.strerror}); gc removed nothing") from None
         for match in pattern.finditer(text):
             why[f"store/{match[1]}/{match[2]}"].append(f"launched by {target}")
+
+
+def find_store_roots(home: DataDir, state_dir: StateDir, project_dir: Path, state: State,
+                     entries: Iterable[StoreEntry]) -> tuple[Roots, list[str]]:
+    """What is live in the shared store, for every project in roots/ (this one always);
+    and the links in roots/ whose state dir is gone. A root whose state cannot be read
+    stops gc: what it needs cannot be known, so nothing may be removed."""
+    from mcpstate.state.file import load_state
+    from mcpstate.store.roots import list_roots
+
+    prefixes = store_prefixes(home)
+    why: Why = defaultdict(list)
+    dangling = []
+    others = []
+    for root in list_roots(home):
+        if root.state_dir is None:
+            dangling.append(root.link.relative_to(home.root).as_posix())
+        elif os.path.realpath(root.state_dir) != os.path.realpath(state_dir.root):
+            others.append(StateDir(root.state_dir))
+    _live_in(why, state_dir, state, prefixes, "")
+    for other in others:
+        try:
+            other_state = load_state(other)
+            _live_in(why, other, other_state, prefixes, f" in {other.root}")
+        except McpStateError as e:
+            raise StoreError(f"the shared store's root {other.root} cannot be read ({e}); gc removed "
+                             "nothing from the shared store. Repair that state dir, or remove its link "
+                             f"from {home.roots} if the project is gone") from None
+    _target_roots(why, project_dir, state, prefixes)
+    known = {e.path for e in entries}
+    for rel, reasons in process_roots(prefixes, known).items():
+        why[rel] += reasons
+    return Roots({rel: tuple(reasons) for rel, reasons in why.items() if rel in known}), dangling
+
+
+def _live_in(why: Why, state_dir: StateDir, state: State, prefixes: tuple[str, ...], where: str) -> None:
+    """One project's live entries: its revisions, and what its open transactions staged
+    (read from the journal's tail, past the state's mark)."""
+    from mcpstate.state.journal import read_journal_since
+
+    records = read_journal_since(state_dir, state.journal).records
+    open_txs = frozenset(t.tx for t in open_transactions(records).values())
+    _state_roots(why, state, prefixes, where)
+    _staged_roots(why, records, open_txs, prefixes, where)
 
 
 def process_roots(prefixes: tuple[str, ...], known: set[str]) -> Why:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -20,7 +20,9 @@ DAY_S = 86400.0
 # disk may not exclude another host, and a command that stages without the lock
 # (`mcpstate test`) could be writing into it. A minute costs nothing; a cron gc retries.
 STAGING_GRACE_S = 60.0
-KINDS = ("store", "staging", "txn", "report", "backup", "journal")
+KINDS = ("store", "staging", "root", "txn", "report", "backup", "journal")
+# where an item lies: the project's state dir, or the shared store in MCPSTATE_HOME
+AREAS = ("store", "project")
 _BACKUP_NAME = re.compile(r"^(?P<target>.+)\.(?P<serial>\d+)\.json$")
 
 
@@ -83,12 +85,14 @@ class Policy:
 @dataclass(frozen=True)
 class Item:
     kind: str
-    path: str
+    path: str        # relative to its area's folder: the state dir, or MCPSTATE_HOME
     reason: str
     bytes: int = 0
+    area: str = "project"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": self.path, "bytes": self.bytes, "reason": self.reason}
+        return {"kind": self.kind, "area": self.area, "path": self.path, "bytes": self.bytes,
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -96,9 +100,10 @@ class Kept:
     kind: str
     path: str
     reason: str
+    area: str = "project"
 
     def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "path": self.path, "reason": self.reason}
+        return {"kind": self.kind, "area": self.area, "path": self.path, "reason": self.reason}
 
 
 @dataclass(frozen=True)
@@ -113,11 +118,35 @@ class Selection:
         return sum(item.bytes for item in self.items)
 
 
-def select(inv: Inventory, roots: Roots, policy: Policy, now: float) -> Selection:
-    """Everything to remove, and every root that kept something."""
+def select_store(inv: Inventory, roots: Roots, policy: Policy, now: float,
+                 dangling: Iterable[str] = ()) -> Selection:
+    """The shared store's part (area `store`): entries beyond retention and not live,
+    staging leftovers, and links in roots/ to state dirs that are gone."""
     items: list[Item] = []
     kept: list[Kept] = []
-    for part in (store_items(inv.store, roots, policy, now), staging_items(inv.staging, now),
+    for part in (store_items(inv.store, roots, policy, now), staging_items(inv.staging, now)):
+        items += part[0]
+        kept += part[1]
+    items += [Item("root", path, "links to a state dir that is gone") for path in dangling]
+    return Selection(tuple(sorted((replace(i, area="store") for i in items), key=_order)),
+                     tuple(sorted((replace(k, area="store") for k in kept), key=_order)))
+
+
+def merged(*selections: Selection) -> Selection:
+    """One selection of several areas' (the journal cut comes from the project's)."""
+    project = next((s for s in selections if s.journal_archive), Selection())
+    return Selection(tuple(sorted((i for s in selections for i in s.items), key=_order)),
+                     tuple(sorted((k for s in selections for k in s.kept_roots), key=_order)),
+                     project.journal_lines, project.journal_archive)
+
+
+def select(inv: Inventory, roots: Roots, policy: Policy, now: float) -> Selection:
+    """The project's part: everything to remove, and every root that kept something.
+    Its store is an older mcpstate's per-project store, which the shared store replaces:
+    any entry of it that is not live goes (policy.keep_versions 0)."""
+    items: list[Item] = []
+    kept: list[Kept] = []
+    for part in (legacy_store_items(inv.store, roots), staging_items(inv.staging, now),
                  txn_items(inv.txn, roots.open_txs)):
         items += part[0]
         kept += part[1]
@@ -130,6 +159,19 @@ def select(inv: Inventory, roots: Roots, policy: Policy, now: float) -> Selectio
         items.append(Item("journal", "journal.jsonl", f"{moved} lines older than "
                           f"{_days(policy.journal_age_s)} moved to {archive}", size))
     return Selection(tuple(sorted(items, key=_order)), tuple(sorted(kept, key=_order)), moved, archive)
+
+
+def legacy_store_items(entries: Iterable[StoreEntry], roots: Roots) -> tuple[list[Item], list[Kept]]:
+    """An older mcpstate's per-project store: whatever no root needs goes (the shared store
+    keeps the versions now); a root stays until the plan has moved it."""
+    items, kept = [], []
+    for entry in entries:
+        if entry.path in roots.store:
+            kept.append(Kept("store", entry.path, "; ".join(roots.store[entry.path])))
+        else:
+            items.append(Item("store", entry.path, "left in the project's own store by an older "
+                                                   "mcpstate; the shared store replaces it"))
+    return items, kept
 
 
 def store_items(entries: Iterable[StoreEntry], roots: Roots, policy: Policy,
@@ -240,5 +282,5 @@ def _days(seconds: float) -> str:
     return f"{days:g} day{'' if days == 1 else 's'}"
 
 
-def _order(entry: Item | Kept) -> tuple[int, str]:
-    return KINDS.index(entry.kind), entry.path
+def _order(entry: Item | Kept) -> tuple[int, int, str]:
+    return AREAS.index(entry.area), KINDS.index(entry.kind), entry.path

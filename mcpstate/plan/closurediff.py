@@ -53,7 +53,10 @@ def _applied_packages(store_path: str | None, source: str, state_dir: StateDir) 
     if not store_path:
         return None
     try:
-        entry = state_dir.confine(store_path, within=state_dir.store)
+        from mcpstate.home import DataDir
+        from mcpstate.store.entries import recorded_entry
+
+        entry = recorded_entry(DataDir.from_environ(), state_dir.store, store_path)
         return packages(source, (Path(entry) / LOCK_FILE[source]).read_bytes())
     except (OSError, ValueError, McpStateError):
         return None  # staged without a closure lock (npm/pip), or gone: nothing to compare

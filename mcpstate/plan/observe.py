@@ -1,5 +1,6 @@
 """Observed state: state.json, the journal's open transactions, the store entries the
-state points at, and every target file (those the lockfile names and those the state
+state points at (in the shared store, or in a project's own store that an older
+mcpstate made, which the plan moves into the shared store), and every target file (those the lockfile names and those the state
 has written before).
 
 An open transaction is one to recover only when its process is gone: those of a
@@ -15,7 +16,8 @@ from mcpstate.state.journal import open_transactions, read_journal_since
 from mcpstate.model import Lockfile, Observed, OpenTransaction, Target
 from mcpstate.state.file import load_state
 from mcpstate.state.layout import StateDir
-from mcpstate.store.entries import is_intact
+from mcpstate.home import DataDir
+from mcpstate.store.entries import in_shared_store, is_intact, recorded_entry
 from mcpstate.targets import observe_target
 
 
@@ -33,10 +35,13 @@ def observe(project_dir: Path, lockfile: Lockfile, state_dir: StateDir) -> Obser
     named = {t.path for t in targets}
     targets += [Target(client, path) for path, client in state.targets.items() if path not in named]
     files = tuple(observe_target(project_dir, t) for t in targets)
-    intact = frozenset(s.store_path for s in state.servers.values()
-                       if s.store_path and is_intact(state_dir.inside(s.store_path, within=state_dir.store)))
+    home = DataDir.from_environ()
+    entries = {s.store_path: recorded_entry(home, state_dir.store, s.store_path)
+               for s in state.servers.values() if s.store_path}
+    legacy = frozenset(p for p, entry in entries.items() if not in_shared_store(home, entry))
+    intact = frozenset(p for p, entry in entries.items() if p not in legacy and is_intact(entry))
     dead, running = _split_open(state_dir, journal.records)
-    observed = Observed(state, files, intact, dead)
+    observed = Observed(state, files, intact, dead, legacy, home.in_home_folder())
     warnings = list(journal.warnings) + [w for f in files for w in f.warnings]
     return Observation(observed, warnings, running)
 

@@ -42,7 +42,8 @@ def make_plan(lockfile: Lockfile, observed: Observed, only: Iterable[str] = (),
     if selected:
         changes = [c for c in changes if c.server in selected]
     return Plan(tuple(changes), unmanaged(lockfile, observed), no_op,
-                tuple(_warnings(changes) + _moved_user_files(lockfile) + _machine_specific(lockfile)), drift)
+                tuple(_warnings(changes) + _moved_user_files(lockfile) + _machine_specific(lockfile)
+                      + _store_outside_home(lockfile, observed)), drift)
 
 
 def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lockfile,
@@ -81,6 +82,8 @@ def _reasons(before: dict[str, Any], after: dict[str, Any], applied: AppliedServ
     elif after.get("closure") and before.get("closure") != after.get("closure"):
         reasons["closure"] = [f"closure: {before.get('closure') or '(not locked)'} -> {after['closure']}"]
     config = diff_lines(before.get("config", {}), after.get("config", {}))
+    if applied.store_path in observed.legacy_store:
+        config.append("store: moves from the project's own store into the shared store (MCPSTATE_HOME)")
     if config:
         reasons["config"] = config
     if before["targets"] != after["targets"]:
@@ -102,7 +105,7 @@ def drift_lines(applied: AppliedServer, observed: Observed) -> list[str]:
             lines.append(f"drift: entry missing from {path}")
         elif found != sha:
             lines.append(f"drift: entry in {path} changed outside mcpstate")
-    if applied.store_path and applied.store_path not in observed.intact_store:
+    if applied.store_path and applied.store_path not in observed.intact_store | observed.legacy_store:
         lines.append(f"drift: store entry {applied.store_path} is missing or damaged")
     return lines
 
@@ -197,6 +200,16 @@ def _machine_specific(lockfile: Lockfile) -> list[str]:
             "store paths and the values of references it cannot pass by name: it is machine-specific "
             "and may hold secrets; keep it out of version control"
             for t in lockfile.targets if t.scope == "project" and t.client in EXPANDS_NOTHING]
+
+
+def _store_outside_home(lockfile: Lockfile, observed: Observed) -> list[str]:
+    """DESIGN §14: with MCPSTATE_HOME outside the home folder, entries hold absolute paths."""
+    if observed.portable_store:
+        return []
+    stored = any(s.source in ("npm", "pypi") for s in lockfile.servers.values())
+    return [f"{t.path}: MCPSTATE_HOME is outside the home folder, so this project file gets this "
+            "machine's absolute store paths: it is machine-specific"
+            for t in lockfile.targets if stored and t.scope == "project" and t.client not in EXPANDS_NOTHING]
 
 
 def moved_pins(lockfile: Lockfile, state: State) -> list[str]:

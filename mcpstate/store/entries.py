@@ -1,6 +1,8 @@
-"""The store: immutable installs under `<store>/<source>/<name>@<version>/`, or
-`<name>@<version>-<closure digest, 12 hex>/` for a server locked in the lock folder
-(installed with pnpm or uv from exactly those files; otherwise with npm or pip).
+"""The shared store in the user's data dir (DESIGN §3): immutable installs under
+`store/<source>/<name>@<version>-<closure digest, 12 hex>/` for a server locked in the
+lock folder (installed with pnpm or uv from exactly those files), or
+`store/<source>/<name>@<version>/` for one not locked yet (npm or pip). Every project of
+the user shares them: a second project with the same lockfile reuses each entry.
 
 An install is made in `<staging>/<random>/` and moved into the store by one
 rename; the intact marker is written last, once every file the installer recorded is
@@ -16,9 +18,9 @@ from typing import NamedTuple
 
 from mcpstate.errors import IntegrityError, StoreError
 from mcpstate.fsutil import atomic_write, ensure_private_dir, fsync_dir
-from mcpstate.stamps import now_iso
+from mcpstate.home import DataDir
 from mcpstate.model import ServerSpec
-from mcpstate.state.layout import StateDir
+from mcpstate.stamps import now_iso
 
 MARKER = ".mcpstate-intact"
 
@@ -36,14 +38,36 @@ def entry_dirname(package: str, version: str, closure: str | None = None) -> str
     return f"{base}-{closure.partition('-')[2][:12]}" if closure else base
 
 
-def entry_path(state_dir: StateDir, source: str, package: str, version: str,
+def entry_path(home: DataDir, source: str, package: str, version: str,
                closure: str | None = None) -> Path:
     """Where `package@version` lives; names that would leave the store are refused."""
-    path = state_dir.store / source / entry_dirname(package, version, closure)
-    state_dir.confine(path, within=state_dir.store)
-    if path.parent.parent != state_dir.store or ".." in path.name.split("@"):
+    path = home.store / source / entry_dirname(package, version, closure)
+    home.confine(path, within=home.store)
+    if path.parent.parent != home.store or ".." in path.name.split("@"):
         raise StoreError(f"{package}@{version}: not a name a store entry can have")
     return path
+
+
+def recorded_entry(home: DataDir, legacy_store: Path, store_path: str) -> Path:
+    """A `store_path` read back from state.json, normalised (links not followed): in the
+    shared store, or in a project's own store of an older mcpstate (`legacy_store`, the
+    state dir's store/, planned as a move into the shared store). Anywhere else it is
+    corruption, never a path to read or delete."""
+    try:
+        return home.inside(store_path, within=home.store)
+    except StoreError:
+        pass
+    legacy = os.path.normpath(os.path.abspath(legacy_store))
+    full = os.path.normpath(os.path.abspath(store_path))
+    if os.path.commonpath([legacy, full]) != legacy:
+        raise StoreError(f"{store_path!r} points outside the shared store {home.store} and the "
+                         f"project's store {legacy_store} (a corrupt or tampered state file?); nothing was changed")
+    return Path(full)
+
+
+def in_shared_store(home: DataDir, path: Path | str) -> bool:
+    store = os.path.normpath(os.path.abspath(home.store))
+    return os.path.commonpath([store, os.path.normpath(os.path.abspath(path))]) == store
 
 
 def is_intact(path: Path | str) -> bool:
@@ -57,12 +81,13 @@ def read_marker(path: Path) -> dict[str, str]:
         raise StoreError(f"{path}: damaged store entry marker ({e})") from None
 
 
-def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreEntry:
+def stage(home: DataDir, spec: ServerSpec, registry: str | None) -> StoreEntry:
     """The intact store entry for `spec`, installing it when there is none.
 
-    Verifies the lockfile's integrity when it has one (reused entries too)."""
+    Verifies the lockfile's integrity when it has one (reused entries too). The caller
+    holds the store lock, shared (store/lock.py), so gc cannot take the entry meanwhile."""
     assert spec.package and spec.version
-    final = entry_path(state_dir, spec.source, spec.package, spec.version, spec.closure)
+    final = entry_path(home.create(), spec.source, spec.package, spec.version, spec.closure)
     if is_intact(final):
         integrity = read_marker(final)["integrity"]
         verify(spec, integrity)
@@ -70,7 +95,7 @@ def stage(state_dir: StateDir, spec: ServerSpec, registry: str | None) -> StoreE
     import shutil
     import tempfile
 
-    staging = Path(tempfile.mkdtemp(prefix="", dir=ensure_private_dir(state_dir.staging)))
+    staging = Path(tempfile.mkdtemp(prefix="", dir=ensure_private_dir(home.staging)))
     try:
         integrity = _install(staging, spec, registry, final)
         verify(spec, integrity)

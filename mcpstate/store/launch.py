@@ -6,16 +6,23 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from mcpstate.secrets.references import resolve, resolve_all
 from mcpstate.errors import InstallError
+from mcpstate.home import DataDir
 from mcpstate.model import Launch, ServerSpec
+from mcpstate.secrets.references import resolve, resolve_all
 
 
-def entry_launch(spec: ServerSpec, store_path: Path | None) -> Launch:
-    """The launch as the lockfile writes it: `${VAR}` references unresolved."""
+def entry_launch(spec: ServerSpec, store_path: Path | None, home: DataDir | None = None) -> Launch:
+    """The launch as the lockfile writes it: `${VAR}` references unresolved. With the data
+    dir `home`, a store executable is written through `${HOME}` (DESIGN §14: the same
+    bytes on every machine), which each client spells its own way (targets/)."""
     if spec.source == "remote":
         return Launch(url=spec.url, headers=dict(spec.headers), transport=spec.transport or "http")
-    command = spec.command if spec.source == "command" else str(executable(spec, store_path))
+    if spec.source == "command":
+        command = spec.command
+    else:
+        path = executable(spec, store_path)
+        command = home.portable(path) if home is not None else str(path)
     return Launch(command=command, args=tuple(spec.args), env=dict(spec.env))
 
 

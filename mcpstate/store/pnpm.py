@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from mcpstate.errors import InstallError, IntegrityError
-from mcpstate.store.tools import pnpm_bin, user_dirs
+from mcpstate.home import DataDir
+from mcpstate.store.tools import pnpm_bin
 
 LOCK_FILES = ("package.json", "pnpm-lock.yaml")
 _NOT_FOUND = ("ERR_PNPM_FETCH_404", "ERR_PNPM_NO_MATCHING_VERSION", "ERR_PNPM_NO_VERSIONS")
@@ -91,7 +92,7 @@ def _pnpm(args: list[str], cwd: Path, registry: str | None, what: str, caches: P
     from mcpstate.subproc import run_captured
 
     _write_settings(cwd, builds)
-    dirs = user_dirs()
+    dirs = DataDir.from_environ()
     store, metadata = (caches / "content", caches / "metadata") if caches else (
         dirs.pnpm_store, dirs.pnpm_metadata)
     cmd = [str(pnpm_bin()), *args, f"--store-dir={store}", "--reporter=append-only"]

@@ -94,16 +94,22 @@ def _pip(args: list[str], venv_of: Path | None, index: str | None, what: str) ->
     run_checked(cmd, what=what, error=InstallError, env={**os.environ, "PIP_NO_INPUT": "1"})
 
 
+HEADER_BYTES = 512  # pip's script header: `#!python` or, for a long path, a /bin/sh trampoline
+
+
 def relocate_scripts(venv: Path, final_venv: Path) -> None:
-    """Point the scripts' `#!` lines at where the venv will live once renamed."""
-    old = f"#!{venv}/bin/".encode()
-    new = f"#!{final_venv}/bin/".encode()
+    """Point the scripts' interpreter at where the venv will live once renamed: the `#!`
+    line, or the `exec '<python>'` line pip writes under `#!/bin/sh` when the path is
+    longer than a `#!` line may be."""
+    old = f"{venv}/bin/".encode()
+    new = f"{final_venv}/bin/".encode()
     for script in (venv / "bin").iterdir():
         if script.is_symlink() or not script.is_file():
             continue
         data = script.read_bytes()
-        if data.startswith(old):
-            script.write_bytes(new + data[len(old):])
+        head = data[:HEADER_BYTES]
+        if data.startswith(b"#!") and old in head:
+            script.write_bytes(head.replace(old, new) + data[HEADER_BYTES:])
 
 
 def missing_files(entry: Path) -> list[str]:

@@ -7,9 +7,7 @@ dependency of mcpstate and ships its own binary (`uv.find_uv_bin()`).
 
 Both installers' caches live in `MCPSTATE_HOME/cache/`, on the same file system as the
 store, so installs are hard links rather than copies.
-
-`user_dirs` is the one place these paths are spelled out until the data dir gets its
-own module."""
+"""
 
 from __future__ import annotations
 
@@ -19,9 +17,9 @@ import shutil
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 from mcpstate.errors import InstallError, IntegrityError
+from mcpstate.home import DataDir
 
 PNPM_VERSION = "12.4.2"
 # `npm view pnpm@12.4.2 dist.integrity`; newer pnpm releases need platform builds
@@ -29,23 +27,7 @@ PNPM_INTEGRITY = ("sha512-CK3GYTGAJ1x8ntraOdzwjJxhrU5+rzMKTzRh8QKw+QdCNFTRF/mOct
                   "8lzpqV/UJCm18NosHyQ==")
 
 
-class UserDirs(NamedTuple):
-    home: Path
-    tools: Path
-    pnpm_store: Path  # pnpm's content store: the files installs hard-link to
-    pnpm_metadata: Path  # pnpm's registry metadata cache ($XDG_CACHE_HOME for pnpm)
-    uv_cache: Path
-
-
-def user_dirs(environ: Mapping[str, str] | None = None) -> UserDirs:
-    """`MCPSTATE_HOME` (default `~/.local/share/mcpstate`) and the installers' folders in it."""
-    env = os.environ if environ is None else environ
-    home = Path(env.get("MCPSTATE_HOME") or Path(env.get("HOME") or Path.home()) / ".local/share/mcpstate")
-    cache = home / "cache"
-    return UserDirs(home, home / "tools", cache / "pnpm", cache / "pnpm-metadata", cache / "uv")
-
-
-def pnpm_dir(dirs: UserDirs) -> Path:
+def pnpm_dir(dirs: DataDir) -> Path:
     return dirs.tools / f"pnpm-{PNPM_VERSION}"
 
 
@@ -55,7 +37,7 @@ def pnpm_bin(environ: Mapping[str, str] | None = None) -> Path:
     pnpm 12 is a native binary in a platform package (`@pnpm/<os>-<arch>`, an exact
     optional dependency of pnpm); its `pnpm` bin is a placeholder until an install
     script, which mcpstate does not run, replaces it. The binary is run directly."""
-    folder = pnpm_dir(user_dirs(environ))
+    folder = pnpm_dir(DataDir.from_environ(environ))
     if not folder.is_dir():
         _bootstrap_pnpm(folder, environ)
     for binary in sorted(folder.glob("node_modules/@pnpm/*/pnpm")):

@@ -17,7 +17,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mcpstate.errors import InstallError, IntegrityError
-from mcpstate.store.tools import user_dirs, uv_bin
+from mcpstate.home import DataDir
+from mcpstate.store.tools import uv_bin
 
 LOCK_FILES = ("requirements.txt",)
 VENV = "venv"
@@ -101,7 +102,7 @@ def _uv(args: list[str], cwd: Path, index: str | None, what: str) -> None:
     if index:
         cmd += ["--index-url", index]
     # the user's uv configuration (a mirror in uv.toml) is kept, as npm's and pip's are
-    env = {**os.environ, "UV_CACHE_DIR": str(user_dirs().uv_cache), "UV_PYTHON_DOWNLOADS": "never"}
+    env = {**os.environ, "UV_CACHE_DIR": str(DataDir.from_environ().uv_cache), "UV_PYTHON_DOWNLOADS": "never"}
     env.pop("VIRTUAL_ENV", None)
     proc = run_captured(cmd, what=what, error=InstallError, cwd=cwd, env=env)
     if proc.returncode != 0:

@@ -60,7 +60,7 @@ def lib_key(source: str, version: str) -> str:
 
 
 def wipe_store_and_caches(project) -> None:  # type: ignore[no-untyped-def]
-    shutil.rmtree(project.path / ".mcpstate" / "store")
+    shutil.rmtree(project.store)
     shutil.rmtree(Path(project.env["MCPSTATE_HOME"]) / "cache")
 
 
@@ -132,7 +132,7 @@ def test_a_swapped_transitive_artifact_is_refused_before_any_swap(project, world
     assert (project.path / ".mcp.json").read_bytes() == before
     events = journal_events(project.path / ".mcpstate", "srv")
     assert events[-1] == "failed" and "swapping" not in events, events
-    assert not list((project.path / ".mcpstate" / "store").glob(f"{source}/*"))
+    assert not list((project.store).glob(f"{source}/*"))
 
 
 @pytest.mark.parametrize("source", [NPM, PYPI])
@@ -189,7 +189,7 @@ def test_the_test_command_stages_the_locked_closure_or_another_version_unlocked(
     project.run("test", "app", check=True)
     other = project.run("test", "app", "--version", NPM_VERSIONS["add_tool"], check=True)
     assert "reverse" in other.stdout  # the tool only 1.1.0 has: not the locked 1.0.0
-    entries = sorted(p.name for p in (project.path / ".mcpstate" / "store" / "npm").iterdir())
+    entries = sorted(p.name for p in (project.store / "npm").iterdir())
     prefix = NPM_SERVER.replace("/", "+")
     assert entries[0].startswith(f"{prefix}@1.0.0-") and entries[1] == f"{prefix}@{NPM_VERSIONS['add_tool']}"
 

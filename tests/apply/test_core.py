@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mcpstate.home import DataDir
 from mcpstate.apply.recovery import recover
 from mcpstate.apply.swap import restore_entries, swap_entries
 from mcpstate.apply.transaction import Env, Job, prepare, switch
@@ -55,7 +56,7 @@ def project(tmp_path: Path) -> Path:
 def run_one(project: Path, probe: Probe, command: str = "/bin/true") -> tuple[Job, State, StateDir]:
     state_dir = StateDir(project / ".mcpstate").create()
     journal = open_journal(state_dir, who())
-    env = Env(project, state_dir, (TARGET,), {}, journal, {}, probe, write_report, say=lambda _: None)
+    env = Env(project, state_dir, DataDir.from_environ(), (TARGET,), {}, journal, {}, probe, write_report, say=lambda _: None)
     job = Job("app", "create", ServerSpec("app", "command", command=command), None)
     try:
         prepare(job, env)

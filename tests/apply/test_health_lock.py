@@ -18,6 +18,7 @@ from mcpstate.plan.prepare import Project
 from mcpstate.state.file import load_state
 from mcpstate.state.journal import read_journal
 from mcpstate.state.layout import StateDir
+from mcpstate.home import DataDir
 from mcpstate.store import entries, npm
 from mcpstate.store.entries import entry_path, is_intact
 from testing.catalogue import NPM_SERVER, NPM_VERSIONS
@@ -52,9 +53,9 @@ def test_an_apply_racing_a_test_never_deletes_its_install(tmp_path: Path, world,
     assert race["survived"], "the apply's recovery deleted the running test's staging folder"
     assert isinstance(race["apply"], LockHeldError) and "held by test" in str(race["apply"])
     assert tested.report.passed, tested.report.failures
-    entry = entry_path(state_dir, "npm", NPM_SERVER, NPM_VERSIONS["healthy"])
+    entry = entry_path(DataDir.from_environ(), "npm", NPM_SERVER, NPM_VERSIONS["healthy"])
     assert is_intact(entry) and npm.missing_files(entry, NPM_SERVER) == []
-    assert list(state_dir.staging.iterdir()) == []
+    assert list(DataDir.from_environ().staging.iterdir()) == []
     # the test done, the apply runs, and takes the entry the test made as it is
     run_apply(project, ApplyOptions(), None, (), QUIET, lock_timeout=0)
     staged = [r for r in read_journal(state_dir).records if r["event"] == "staged"]

@@ -25,7 +25,7 @@ def apply_servers(project: Path, state_dir: StateDir, prefix: str, start: thread
     """ROUNDS applies from one state dir, each adding one server to the shared target."""
     state_dir.create()
     journal = open_journal(state_dir, who())
-    env = Env(project, state_dir, (TARGET,), {}, journal, {}, Probe(), write_report, say=lambda _: None)
+    env = Env(project, state_dir, DataDir.from_environ(), (TARGET,), {}, journal, {}, Probe(), write_report, say=lambda _: None)
     start.wait()
     try:
         for i in range(ROUNDS):

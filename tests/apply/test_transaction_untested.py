@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from mcpstate.home import DataDir
 from mcpstate.apply.transaction import Env, Job, prepare, switch
 from mcpstate.model import NOT_TESTED, AppliedServer, Launch, ServerSpec, State, TestSpec
 from mcpstate.probe.report import Report
@@ -35,7 +36,7 @@ def run(tmp_path: Path, probe: Recorder, test: TestSpec, applied: AppliedServer 
     (tmp_path / ".mcp.json").write_bytes(BEFORE)
     state_dir = StateDir(tmp_path / ".mcpstate").create()
     journal = open_journal(state_dir, who())
-    env = Env(tmp_path, state_dir, (TARGET,), {}, journal, {}, probe, write_report, say=lambda _: None)
+    env = Env(tmp_path, state_dir, DataDir.from_environ(), (TARGET,), {}, journal, {}, probe, write_report, say=lambda _: None)
     spec = ServerSpec("app", "command", command="/bin/false", test=test)
     job = Job("app", "update" if applied else "create", spec, applied)
     try:

@@ -23,7 +23,7 @@ def test_test_command_stages_tests_and_never_swaps(project) -> None:  # type: ig
     assert report["passed"] is True and report["server"] == "app"
     assert {t["name"] for t in report["tools"]} >= {"echo", "add"}
     assert not project.exists(".mcp.json") and not project.exists(".mcpstate/state.json")
-    assert (project.path / ".mcpstate" / "store" / "npm" / "@mcpstate-fixture+server@1.0.0" / ".mcpstate-intact").exists()
+    assert (project.store / "npm" / "@mcpstate-fixture+server@1.0.0" / ".mcpstate-intact").exists()
     assert report["report_path"].startswith(str(project.path / ".mcpstate" / "reports"))
 
 
@@ -69,7 +69,7 @@ def parse_prometheus(text: str) -> dict[str, set[tuple[str, float]]]:
 def test_status_reports_a_dead_server_and_exits_1(project) -> None:  # type: ignore[no-untyped-def]
     project.write_lockfile(lockfile(npm="healthy"))
     project.run("apply", "--auto-approve", check=True)
-    store = project.path / ".mcpstate" / "store" / "npm" / "@mcpstate-fixture+server@1.0.0"
+    store = project.store / "npm" / "@mcpstate-fixture+server@1.0.0"
     for script in store.rglob("fixture_server.js"):
         script.write_text("process.exit(3)\n")  # the installed server breaks after the fact
     assert list(store.rglob("fixture_server.js"))

@@ -17,6 +17,7 @@ import pytest
 
 from mcpstate.gc.select import DAY_S, archive_name
 from mcpstate.gc.run import OutsideStateDir, checked_path
+from mcpstate.home import DataDir
 from mcpstate.state.journal import encode_record, read_journal, read_journal_all
 from mcpstate.state.layout import StateDir
 from tests.helpers import run_cli
@@ -32,6 +33,11 @@ def make_entry(state: Path, dirname: str, created: str | None = "2026-01-01T00:0
     if marker:
         (path / ".mcpstate-intact").write_text(json.dumps({"created": created} if created else {}))
     return path
+
+
+def shared_home() -> Path:
+    """The test's MCPSTATE_HOME (the isolation fixture set it), made as mcpstate makes it."""
+    return DataDir.from_environ().create().root
 
 
 def tree_hash(folder: Path) -> str:
@@ -66,16 +72,18 @@ def test_links_inside_entries_are_removed_never_followed(tmp_path: Path, capsys:
     sentinels = [outside / "sentinel.txt", outside / "dir" / "kept.txt"]
     for s in sentinels:
         s.write_text("must survive")
-    state = StateDir(tmp_path / "p" / ".mcpstate").create().root
-    old = make_entry(state, "x@1.0.0", "2025-01-01T00:00:00.000Z")
+    StateDir(tmp_path / "p" / ".mcpstate").create()
+    home = shared_home()
+    old = make_entry(home, "x@1.0.0", "2025-01-01T00:00:00.000Z")
     (old / "file-link").symlink_to(sentinels[0])
     (old / "lib" / "dir-link").symlink_to(outside / "dir")
-    (state / "store" / "npm" / "x@0.1.0").symlink_to(outside)  # an "entry" that is a link
-    make_entry(state, "x@2.0.0", marker=False)
+    (home / "store" / "npm" / "x@0.1.0").symlink_to(outside)  # an "entry" that is a link
+    make_entry(home, "x@2.0.0", marker=False)
     doc = gc_json(capsys, tmp_path / "p", "--keep", "0")
-    assert [(i["path"], i["bytes"] > 0) for i in doc["items"]] == [
-        ("store/npm/x@0.1.0", True), ("store/npm/x@1.0.0", True), ("store/npm/x@2.0.0", True)]
-    assert not os.listdir(state / "store" / "npm")
+    assert [(i["area"], i["path"], i["bytes"] > 0) for i in doc["items"]] == [
+        ("store", "store/npm/x@0.1.0", True), ("store", "store/npm/x@1.0.0", True),
+        ("store", "store/npm/x@2.0.0", True)]
+    assert not os.listdir(home / "store" / "npm")
     assert all(s.read_text() == "must survive" for s in sentinels) and (outside / "dir").is_dir()
 
 
@@ -84,36 +92,41 @@ def test_a_store_folder_linked_elsewhere_is_refused_and_checked_path_refuses_esc
     elsewhere = tmp_path / "elsewhere"
     make_entry(elsewhere, "x@1.0.0")
     state = StateDir(tmp_path / "p" / ".mcpstate").create().root
-    (state / "store").mkdir(parents=True)
-    (state / "store" / "npm").symlink_to(elsewhere / "store" / "npm")
-    result = run_cli(capsys, tmp_path / "p", "gc", "--keep", "0")
-    assert result.code == 1 and "will not follow it" in result.err
-    assert (elsewhere / "store" / "npm" / "x@1.0.0" / "lib" / "index.js").exists()
-    for rel in ("store/npm/x@1.0.0", "store/../../elsewhere/store", "store", "/etc/passwd"):
-        with pytest.raises(OutsideStateDir, match="refusing to delete"):
-            checked_path(StateDir(state), rel)
+    home = shared_home()
+    for area in (state, home):  # the project's own store (an older mcpstate's), then the shared one
+        (area / "store").mkdir(parents=True)
+        (area / "store" / "npm").symlink_to(elsewhere / "store" / "npm")
+        result = run_cli(capsys, tmp_path / "p", "gc", "--keep", "0")
+        assert result.code == 1 and "will not follow it" in result.err
+        assert (elsewhere / "store" / "npm" / "x@1.0.0" / "lib" / "index.js").exists()
+        for rel in ("store/npm/x@1.0.0", "store/../../elsewhere/store", "store", "/etc/passwd"):
+            with pytest.raises(OutsideStateDir, match="refusing to delete"):
+                checked_path(StateDir(state) if area == state else DataDir(home), rel)
+        (area / "store" / "npm").unlink()
     assert checked_path(StateDir(state), "reports/r.json") == state / "reports" / "r.json"
 
 
 def test_no_state_dir_no_lockfile_and_a_broken_lockfile(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, tmp_path, "gc")
     assert (result.code, result.out) == (0, "Nothing to collect.\n") and not (tmp_path / ".mcpstate").exists()
-    state = StateDir(tmp_path / ".mcpstate").create().root
+    StateDir(tmp_path / ".mcpstate").create()
+    home = shared_home()
     for n in range(5):  # no lockfile: the default keep_versions, 3
-        make_entry(state, f"x@1.{n}.0", f"2026-11-0{n + 1}T00:00:00.000Z")
+        make_entry(home, f"x@1.{n}.0", f"2026-11-0{n + 1}T00:00:00.000Z")
     text = run_cli(capsys, tmp_path, "gc", "--dry-run", "--older-than", "10000d")
-    assert "Would remove 2 items:" in text.out and "store/npm/x@1.0.0" in text.out
+    assert "Would remove 2 items:" in text.out and "$MCPSTATE_HOME/store/npm/x@1.0.0" in text.out
     assert "Would free 278 B." in text.out  # 100 + a 39-byte marker each
     (tmp_path / "mcpstate.lock.yaml").write_text("version: 1\nretention: {keep_versions: 2, typo: 1}\nservers: {}\n")
-    assert run_cli(capsys, tmp_path, "gc").code == 1 and len(os.listdir(state / "store" / "npm")) == 5
+    assert run_cli(capsys, tmp_path, "gc").code == 1 and len(os.listdir(home / "store" / "npm")) == 5
 
 
 def test_created_falls_back_to_the_folder_mtime(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    state = StateDir(tmp_path / ".mcpstate").create().root
-    make_entry(state, "x@2.0.0", created=None)
-    make_entry(state, "x@1.0.0", created="2020-01-01T00:00:00.000Z")
+    StateDir(tmp_path / ".mcpstate").create()
+    home = shared_home()
+    make_entry(home, "x@2.0.0", created=None)
+    make_entry(home, "x@1.0.0", created="2020-01-01T00:00:00.000Z")
     then = time.time() - 400 * DAY_S
-    os.utime(state / "store/npm/x@2.0.0", (then, then))
+    os.utime(home / "store/npm/x@2.0.0", (then, then))
     for args, gone in ((["--keep", "1", "--older-than", "10000d"], ["1.0.0"]),
                        (["--keep", "5", "--older-than", "500d"], ["1.0.0"]),
                        (["--keep", "5", "--older-than", "300d"], ["1.0.0", "2.0.0"])):
@@ -173,8 +186,9 @@ def test_an_archive_interrupted_before_the_rewrite_never_loses_or_repeats_a_line
 def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
     state = StateDir(tmp_path / ".mcpstate").create().root
-    make_entry(state, "x@1.0.0", "2026-01-01T00:00:00.000Z")
-    make_entry(state, "x@2.0.0", "2026-01-02T00:00:00.000Z")
+    home = shared_home()
+    make_entry(home, "x@1.0.0", "2026-01-01T00:00:00.000Z")
+    make_entry(home, "x@2.0.0", "2026-01-02T00:00:00.000Z")
 
     def refuse(path: Any, *args: Any, **kwargs: Any) -> None:
         raise PermissionError(13, "Permission denied", str(path))
@@ -184,15 +198,15 @@ def test_a_failed_removal_stops_gc_and_is_journaled(tmp_path: Path, capsys: pyte
     assert result.code == 1 and "store/npm/x@1.0.0: cannot remove it (Permission denied)" in result.err
     events = [(r["event"], r["detail"].get("path")) for r in read_journal(StateDir(state)).records]
     assert events == [("started", None), ("failed", "store/npm/x@1.0.0")]
-    assert len(os.listdir(state / "store" / "npm")) == 2
+    assert len(os.listdir(home / "store" / "npm")) == 2
 
 
 def test_process_detection_reads_exe_args_and_cwd_and_skips_what_it_cannot(tmp_path: Path) -> None:
     from mcpstate.gc.scan import _paths_used, process_roots, store_prefixes
 
-    state = StateDir(tmp_path / ".mcpstate").create().root
-    first, second = make_entry(state, "x@1.0.0"), make_entry(state, "x@2.0.0")
-    prefixes = store_prefixes(StateDir(state))
+    home = shared_home()
+    first, second = make_entry(home, "x@1.0.0"), make_entry(home, "x@2.0.0")
+    prefixes = store_prefixes(DataDir(home))
     (tmp_path / "link").symlink_to(second)
     info = {"exe": None, "cwd": None, "cmdline": ["node", f"--x={first}/lib/index.js", str(tmp_path / "link")]}
     assert _paths_used(info, prefixes) == {"store/npm/x@1.0.0", "store/npm/x@2.0.0"}
@@ -252,7 +266,7 @@ def test_keep_2_after_six_versions_and_dry_run_lists_exactly_the_same(project: A
     assert [(k["path"], k["reason"]) for k in real["kept_roots"]] == [  # by path: 2.1.0, then 2.2.0
         (entry_rel("legacy_only"), "previous revision (5) of app"),
         (entry_rel("chatty"), "current revision (6) of app; launched by .mcp.json")]
-    assert sorted(f"store/npm/{name}" for name in os.listdir(state / "store" / "npm")) == [
+    assert sorted(f"store/npm/{name}" for name in os.listdir(project.store / "npm")) == [
         entry_rel("legacy_only"), entry_rel("chatty")]
     gc_lines = [r for r in read_journal(StateDir(state)).records if r["op"] == "gc"]
     assert [r["event"] for r in gc_lines] == ["started", "committed"]
@@ -267,8 +281,8 @@ def test_a_server_process_running_from_an_old_entry_keeps_it_until_it_exits(proj
     from testing.catalogue import NPM_SERVER_BIN
     from testing.stdio import StdioPeer
 
-    state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
-    old = state / entry_rel("healthy")
+    apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
+    old = project.store.parent / entry_rel("healthy")
     # a client that has not restarted since the upgrade still runs the old entry's bin
     with StdioPeer([str(old / "node_modules" / ".bin" / NPM_SERVER_BIN)], env=project.env) as peer:
         answer = peer.request({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
@@ -286,12 +300,12 @@ def test_a_server_process_running_from_an_old_entry_keeps_it_until_it_exits(proj
 def test_rollback_works_after_gc_and_reinstalls_a_revision_gc_collected(project: Any) -> None:
     from tests.applyhelp import probe_entry, read_json
 
-    state = apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
+    apply_in_turn(project, ["healthy", "add_tool", "change_schema"])
     assert [i["path"] for i in gc_run(project, "--keep", "1")["items"]] == [entry_rel("healthy")]
     project.run("rollback", "app", check=True)  # to revision 2: the previous, a root, still there
     assert gc_run(project, "--keep", "1")["items"] == []  # now 2 is current and 3 previous
     project.run("rollback", "app", "1", check=True)  # its entry is gone: installed again
-    assert (state / entry_rel("healthy") / ".mcpstate-intact").is_file()
+    assert (project.store.parent / entry_rel("healthy") / ".mcpstate-intact").is_file()
     entry = read_json(project.path / ".mcp.json")["mcpServers"]["app"]
     assert "@1.0.0/" in entry["command"] and probe_entry(entry).passed
     assert [r[1:] for r in revisions(project)][-1] == ("1.0.0", "deployed")

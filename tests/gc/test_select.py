@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mcpstate.gc.select import (DAY_S, Found, Inventory, JournalLine, Policy, Roots, StoreEntry, archive_name,
-                                journal_cut, select)
+                                journal_cut, select, select_store)
 from mcpstate.model import Retention
 
 NOW = 1_800_000_000.0
@@ -23,7 +23,8 @@ def entry(package: str, version: str, age_days: float, intact: bool = True) -> S
 
 
 def removed(inv: Inventory, roots: Roots = Roots(), **policy: Any) -> list[str]:
-    return [i.path for i in select(inv, roots, Policy(**policy), NOW).items]
+    """What the shared store's part removes."""
+    return [i.path for i in select_store(inv, roots, Policy(**policy), NOW).items]
 
 
 V = [entry("a", f"1.{n}.0", 10 - n) for n in range(6)]  # 1.5.0 is the newest
@@ -47,7 +48,7 @@ def test_age_removes_even_the_newest_but_never_a_root_and_packages_count_apart()
                            entry("b", "0.9.0", 2), entry("a", "3.0.0", 50)))
     roots = Roots({"store/npm/a@3.0.0": ("previous revision (2) of app",)})
     assert removed(inv, roots, keep_versions=2, max_age_s=30 * DAY_S) == ["store/npm/a@1.0.0", "store/npm/a@2.0.0"]
-    kept = select(inv, roots, Policy(), NOW).kept_roots
+    kept = select_store(inv, roots, Policy(), NOW).kept_roots
     assert [(k.path, k.reason) for k in kept] == [("store/npm/a@3.0.0", "previous revision (2) of app")]
 
 
@@ -55,8 +56,19 @@ def test_an_incomplete_install_goes_and_does_not_count_but_a_root_one_stays() ->
     inv = Inventory(store=(entry("a", "9.0.0", 0, intact=False), entry("a", "1.0.0", 3),
                            entry("a", "8.0.0", 0, intact=False)))
     roots = Roots({"store/npm/a@8.0.0": ("used by pid 7 (node)",)})
-    items = select(inv, roots, Policy(keep_versions=1), NOW).items
+    items = select_store(inv, roots, Policy(keep_versions=1), NOW).items
     assert [(i.path, i.reason) for i in items] == [("store/npm/a@9.0.0", "incomplete install (no intact marker)")]
+
+
+def test_the_projects_own_store_keeps_only_roots_and_dangling_roots_go() -> None:
+    """An older mcpstate's per-project store: the shared store keeps the versions now."""
+    inv = Inventory(store=tuple(V))
+    roots = Roots({"store/npm/a@1.2.0": ("current revision (3) of app",)})
+    sel = select(inv, roots, Policy(keep_versions=9, max_age_s=1e9), NOW)
+    assert [i.path for i in sel.items] == [e.path for e in V if e.path != "store/npm/a@1.2.0"]
+    assert all(i.area == "project" and "older mcpstate" in i.reason for i in sel.items)
+    shared = select_store(Inventory(), Roots(), Policy(), NOW, dangling=["roots/gone-0123456789ab"])
+    assert [(i.area, i.kind, i.path) for i in shared.items] == [("store", "root", "roots/gone-0123456789ab")]
 
 
 def test_staging_txn_reports_and_backups() -> None:
@@ -96,7 +108,7 @@ def test_journal_item_and_policy_overrides() -> None:
     sel = select(Inventory(journal=lines), Roots(), Policy(), NOW)
     assert sel.journal_lines == 2 and sel.journal_archive == archive_name(NOW) == "journal-20270115.jsonl.gz"
     assert [i.to_json() for i in sel.items] == [{
-        "kind": "journal", "path": "journal.jsonl", "bytes": 201,
+        "kind": "journal", "area": "project", "path": "journal.jsonl", "bytes": 201,
         "reason": "2 lines older than 365 days moved to journal-20270115.jsonl.gz"}]
     assert Policy.of(Retention(), 5, 60.0) == Policy(5, 60.0, 30 * DAY_S, 365 * DAY_S, 10)
     assert Policy.of(Retention(keep_versions=7, max_age_days=2)) == Policy(7, 2 * DAY_S)
@@ -118,5 +130,5 @@ def test_roots_never_go_and_the_newest_young_stay_in_any_order(found: list[Any],
                         key=lambda e: (e.created, e.path), reverse=True)
         assert not {e.path for e in intact[:keep] if NOW - e.created <= policy.max_age_s} & gone
     rnd.shuffle(entries)
-    assert select(Inventory(store=tuple(entries)), roots, policy, NOW) == select(
+    assert select_store(Inventory(store=tuple(entries)), roots, policy, NOW) == select_store(
         Inventory(store=tuple(sorted(entries, key=lambda e: e.path))), roots, policy, NOW)

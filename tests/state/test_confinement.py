@@ -14,6 +14,7 @@ from mcpstate.errors import InstallError, StateError
 from mcpstate.model import ServerSpec
 from mcpstate.state.journal import encode_record
 from mcpstate.state.layout import MARKER, StateDir
+from mcpstate.home import DataDir
 from mcpstate.store.launch import executable
 from tests.helpers import run_cli, snapshot
 
@@ -102,7 +103,7 @@ def test_test_version_is_checked_like_a_lockfile_pin(tmp_path: Path, capsys: pyt
     (tmp_path / "mcpstate.lock.yaml").write_text(NPM)
     result = run_cli(capsys, tmp_path, "test", "a", "--version", version)
     assert result.code == 1 and "is not an exact npm version" in result.err
-    assert not (tmp_path / ".mcpstate" / "store").exists()
+    assert not (tmp_path / ".mcpstate" / "store").exists() and not DataDir.from_environ().store.exists()
 
 
 def test_a_bin_name_that_climbs_out_of_the_store_is_never_a_path(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from mcpstate.errors import StoreError
 from mcpstate.model import ServerSpec
-from mcpstate.state.layout import StateDir
+from mcpstate.home import DataDir
 from mcpstate.store import entries, npm, pypi
 from mcpstate.store.entries import entry_path, is_intact, stage
 from testing.catalogue import NPM_SERVER, NPM_SERVER_BIN, NPM_VERSIONS, PYPI_SERVER, PYPI_SERVER_SCRIPT
@@ -28,7 +28,7 @@ def executable(staging: Path, source: str) -> Path:
 @pytest.mark.parametrize("source", ["npm", "pypi"])
 def test_an_install_missing_a_file_is_never_marked_intact(tmp_path: Path, world, source: str,  # type: ignore[no-untyped-def]
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    state_dir = StateDir(tmp_path / ".mcpstate")
+    home = DataDir.from_environ()
     spec = ServerSpec("app", source, package=PACKAGES[source], version=NPM_VERSIONS["healthy"])
     registry = world.npm_url if source == "npm" else world.pypi_url
     real_install = entries._install
@@ -41,10 +41,10 @@ def test_an_install_missing_a_file_is_never_marked_intact(tmp_path: Path, world,
 
     monkeypatch.setattr(entries, "_install", install_then_lose_the_executable)
     with pytest.raises(StoreError, match="the install is incomplete"):
-        stage(state_dir, spec, registry)
-    final = entry_path(state_dir, source, spec.package or "", spec.version or "")
+        stage(home, spec, registry)
+    final = entry_path(home, source, spec.package or "", spec.version or "")
     assert not final.exists() and not is_intact(final)
-    assert list(state_dir.staging.iterdir()) == []
+    assert list(home.staging.iterdir()) == []
     monkeypatch.setattr(entries, "_install", real_install)
-    made = stage(state_dir, spec, registry)
+    made = stage(home, spec, registry)
     assert is_intact(made.path) and not made.reused and executable(made.path, source).is_file()

@@ -11,18 +11,19 @@ import pytest
 
 from mcpstate.errors import InstallError, IntegrityError
 from mcpstate.store import pnpm, uv
-from mcpstate.store.tools import PNPM_INTEGRITY, user_dirs, verify_bootstrap
+from mcpstate.home import DataDir
+from mcpstate.store.tools import PNPM_INTEGRITY, verify_bootstrap
 
 
 def failed(stdout: str = "", stderr: str = "") -> subprocess.CompletedProcess[str]:
     return subprocess.CompletedProcess(["/x/pnpm", "install"], 1, stdout, stderr)
 
 
-def test_user_dirs_follow_mcpstate_home() -> None:
-    dirs = user_dirs({"MCPSTATE_HOME": "/data/m", "HOME": "/home/u"})
+def test_the_data_dir_follows_mcpstate_home() -> None:
+    dirs = DataDir.from_environ({"MCPSTATE_HOME": "/data/m", "HOME": "/home/u"})
     assert (dirs.tools, dirs.pnpm_store, dirs.uv_cache) == (
         Path("/data/m/tools"), Path("/data/m/cache/pnpm"), Path("/data/m/cache/uv"))
-    assert user_dirs({"HOME": "/home/u"}).home == Path("/home/u/.local/share/mcpstate")
+    assert DataDir.from_environ({"HOME": "/home/u"}).root == Path("/home/u/.local/share/mcpstate")
 
 
 @pytest.mark.parametrize("integrity, ok", [(PNPM_INTEGRITY, True), ("sha512-AAAA", False), (None, False)])

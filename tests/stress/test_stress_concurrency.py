@@ -84,7 +84,7 @@ def test_concurrent_applies_and_gcs_take_turns(stress_project: Project, tmp_path
     assert serials == sorted(set(serials)) and len(serials) >= applied, serials
     assert open_transactions(records) == {}
     removed = [r for r in records if r["op"] == "gc" and r["event"] == "committed"]
-    assert removed and not any((project.path / STATE_DIR / "store").rglob(f"*@{NPM_VERSIONS['chatty']}"))
+    assert removed and not any(project.store.rglob(f"*@{NPM_VERSIONS['chatty']}"))
     state = json.loads((project.path / STATE_DIR / "state.json").read_text())
     assert state["serial"] == serials[-1]
     assert_invariant_all(project.path)
