@@ -56,11 +56,16 @@ EXPANDERS: dict[str, Callable[[str, Mapping[str, str], Path], str]] = {
 
 def as_client(client: str, entry: Mapping[str, Any], project: Path,
               env: Mapping[str, str] | None = None) -> Any:
-    """The Launch `client` makes of a stdio `entry` (command, args, env) it read."""
+    """The Launch `client` makes of an `entry` it read: stdio (command, args, env) or
+    remote (url, or windsurf's serverUrl, and headers)."""
     from mcpstate.probe import Launch
 
     environ = os.environ if env is None else env
     expand = EXPANDERS[client]
+    url = entry.get("url", entry.get("serverUrl"))
+    if url is not None:
+        return Launch(url=expand(str(url), environ, project),
+                      headers={k: expand(str(v), environ, project) for k, v in (entry.get("headers") or {}).items()})
     return Launch(command=expand(str(entry["command"]), environ, project),
                   args=tuple(expand(str(a), environ, project) for a in entry.get("args", ())),
                   env={k: expand(str(v), environ, project) for k, v in (entry.get("env") or {}).items()})

@@ -1,5 +1,7 @@
-"""Cursor's `.cursor/mcp.json`: `mcpServers`; Cursor expands `${env:VAR}` in command,
-args, env, url and headers when it starts a server."""
+"""Cursor's `.cursor/mcp.json`: `mcpServers`; Cursor expands `${env:VAR}`, `${userHome}`
+and `${workspaceFolder}` in command, args, env, url and headers when it starts a server.
+`${HOME}` is written `${userHome}`, the client's own name for the home folder, so a store
+path reads the same on every machine (DESIGN §14)."""
 
 from __future__ import annotations
 
@@ -14,6 +16,11 @@ EXPANDS_VARIABLES = True
 
 
 def reference_in(environ: Mapping[str, str]) -> Callable[[str, str | None], str]:
+    """`${env:VAR}` references, with the home folder as `${userHome}` (see `env_reference_in`)."""
+    return env_reference_in(environ, home="${userHome}")
+
+
+def env_reference_in(environ: Mapping[str, str], home: str | None = None) -> Callable[[str, str | None], str]:
     """How a `${VAR}` / `${VAR:-default}` reference is written, given the apply's
     environment.
 
@@ -25,6 +32,8 @@ def reference_in(environ: Mapping[str, str]) -> Callable[[str, str | None], str]
     holds it in clear), so writing it out leaks nothing. Setting or unsetting VAR later
     changes no file until the server is applied again."""
     def reference(name: str, default: str | None) -> str:
+        if name == "HOME" and default is None and home is not None:
+            return home
         if default is None or name in environ:
             return f"${{env:{name}}}"
         return default

@@ -11,7 +11,7 @@ from mcpstate.targets.entries import stdio_entry
 
 KEY = "mcpServers"
 EXPANDS_VARIABLES = True
-reference_in = cursor.reference_in  # `${env:VAR}`, no default syntax
+reference_in = cursor.env_reference_in  # `${env:VAR}` only (no `${userHome}`), no default syntax
 
 
 def render_entry(launch: Launch) -> dict[str, Any]:

@@ -16,7 +16,6 @@ from typing import Any
 
 import pytest
 
-from mcpstate.secrets.references import resolve
 from mcpstate.errors import TargetError
 from mcpstate.model import Launch as ModelLaunch
 from mcpstate.model import Target
@@ -98,38 +97,16 @@ def parse_file(client: str, path: Path) -> Any:
 
 # --- what a client does with an entry -----------------------------------------------
 
-ENV_COLON = re.compile(r"\$\{env:([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def expand(client: str, value: str, environ: Mapping[str, str]) -> str:
-    """A value as the client expands it when it starts the server."""
-    if client == "claude-code":
-        return resolve(value, environ, "claude-code")
-    if client in ("cursor", "vscode"):
-        return ENV_COLON.sub(lambda m: environ.get(m.group(1), ""), value)
-    assert "${" not in value, f"claude-desktop expands nothing, yet found {value!r}"
-    return value
-
-
-def launch_of(client: str, entry: dict[str, Any], environ: Mapping[str, str]) -> Any:
-    from mcpstate.probe import Launch
-
-    def x(values: Mapping[str, str]) -> dict[str, str]:
-        return {k: expand(client, v, environ) for k, v in values.items()}
-
-    if "url" in entry:
-        return Launch(url=expand(client, entry["url"], environ), headers=x(entry.get("headers", {})))
-    assert entry.get("type", "stdio") == "stdio"
-    return Launch(command=expand(client, entry["command"], environ),
-                  args=tuple(expand(client, a, environ) for a in entry.get("args", ())),
-                  env=x(entry.get("env", {})))
-
-
-def assert_launches(client: str, entry: dict[str, Any], environ: Mapping[str, str]) -> Any:
+def assert_launches(client: str, entry: dict[str, Any], environ: Mapping[str, str],
+                    project: Path | None = None) -> Any:
+    """The entry launches its server as `client` would start it (testing/clients.py)."""
     from mcpstate.model import TestSpec
     from mcpstate.probe import probe
+    from testing.clients import as_client
 
-    launch = launch_of(client, entry, environ)
+    if client in ("claude-desktop", "codex"):
+        assert "${" not in json.dumps(entry), f"{client} expands nothing, yet found {entry!r}"
+    launch = as_client(client, entry, project or Path.cwd(), environ)
     report = probe(launch, TestSpec(timeout_s=10))
     assert report.passed, (client, report.failures)
     return launch
