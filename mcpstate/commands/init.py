@@ -27,11 +27,18 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     adopted = _adopt(ctx)
     offers = _offers(ctx)
     if adopted is not None:
-        return adopted._replace(messages=[*adopted.messages, *offers])
+        return adopted._replace(messages=[*adopted.messages, *_ignore(ctx), *offers])
     path.parent.mkdir(parents=True, exist_ok=True)
     atomic_write(path, STARTER.encode())
     return Result(0, text=[(f"Wrote {display(path)}. Add servers, then run: mcpstate plan", None)],
-                  messages=offers)
+                  messages=[*_ignore(ctx), *offers])
+
+
+def _ignore(ctx: Context) -> list[str]:
+    from mcpstate.state.ignore import ignore_state_dir
+
+    added = ignore_state_dir(ctx.project_dir, ctx.state_dir_even_without_lockfile())
+    return [added] if added else []
 
 
 def _adopt(ctx: Context) -> Result | None:

@@ -256,4 +256,6 @@ def test_init_reports_what_it_adopted_as_import_does(tmp_path: Path, capsys: pyt
     assert result.code == 0, result.err
     assert result.out == ("+ local  command /bin/true\n"
                           "Imported 1 server(s) from .mcp.json into mcpstate.lock.yaml; "
-                          "review it, then run: mcpstate plan\n")
+                          "review it, then run: mcpstate plan\n"
+                          "Added /.mcpstate/ to .gitignore (the state dir is this machine's; commit the "
+                          "lockfile, mcpstate.lock.d/ and the project's client files)\n")

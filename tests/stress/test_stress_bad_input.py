@@ -472,6 +472,7 @@ class Corpus:
     hang: subprocess.Popen[str]
     hang_project: Path
     hang_before: dict[str, str]
+    home: dict[str, str]  # HOME and MCPSTATE_HOME: the shared store the corpus was applied with
 
     def restore(self) -> None:
         if tree_snapshot(self.path, frozenset()) != self.snapshot:
@@ -493,7 +494,8 @@ def corpus(world: Any, tmp_path_factory: pytest.TempPathFactory, npm_cache: Path
         assert done.returncode == 0, done.stderr
     hang, hang_project, hang_before = start_hang(world, root, env)
     shutil.copytree(path, root / "pristine", symlinks=True)
-    yield Corpus(path, root / "pristine", tree_snapshot(path, frozenset()), hang, hang_project, hang_before)
+    home = {key: env[key] for key in ("HOME", "MCPSTATE_HOME")}
+    yield Corpus(path, root / "pristine", tree_snapshot(path, frozenset()), hang, hang_project, hang_before, home)
     if hang.poll() is None:
         hang.kill()
         hang.wait()
@@ -541,7 +543,10 @@ def check_answer(case: Case, args: tuple[str, ...], expected: int, code: int, er
 
 
 @pytest.mark.parametrize("case", params())
-def test_bad_input_exits_cleanly_and_changes_nothing(case: Case, corpus: Corpus, world: Any) -> None:
+def test_bad_input_exits_cleanly_and_changes_nothing(case: Case, corpus: Corpus, world: Any,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in corpus.home.items():  # the store its state points into
+        monkeypatch.setenv(key, value)
     mutate(corpus, case.files)
     try:
         before = tree_snapshot(corpus.path)
