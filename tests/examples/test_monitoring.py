@@ -86,3 +86,16 @@ def test_the_rules_pass_promtool() -> None:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert f"SUCCESS: {len(rule_expressions())} rules found" in proc.stdout
+
+
+def test_the_alerts_fire_as_their_unit_tests_say() -> None:
+    promtool = require("promtool", "Debian's prometheus package; `make test` installs it as root")
+    tests = RULES.with_name("alerts_test.yml")
+    # The unit tests name alerts.yml relative to themselves, as a user runs them.
+    proc = subprocess.run([promtool, "test", "rules", tests.name], check=False, cwd=tests.parent,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "SUCCESS" in proc.stdout
+    covered = {t["alertname"] for test in yaml.safe_load(tests.read_text(encoding="utf-8"))["tests"]
+               for t in test["alert_rule_test"]}
+    assert covered == {"McpServerDown", "McpStatusStale", "McpServerToolsChangedWithoutApply"}
