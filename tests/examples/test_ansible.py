@@ -17,7 +17,7 @@ import yaml
 
 from testing.pytest_plugin import Project
 from testing.world import World
-from tests.examples.conftest import SERVERS, lockfile
+from tests.examples.fixtureproject import SERVERS, lockfile
 from tests.examples.tools import EXAMPLES, require, venv_tool
 from tests.helpers import snapshot
 

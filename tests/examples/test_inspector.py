@@ -12,7 +12,7 @@ import pytest
 
 from testing.pytest_plugin import Project
 from tests.examples.clients import inspector_config
-from tests.examples.conftest import SERVERS, expected_tools
+from tests.examples.fixtureproject import SERVERS, expected_tools
 from tests.examples.tools import inspector
 
 pytestmark = pytest.mark.slow
