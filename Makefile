@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-tools bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,23 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/demo/run.py
 
-test: $(STAMP)
+test: $(STAMP) test-tools
 	$(BIN)/python -m pytest -q
+
+# The example tests also run tools that no Python package ships (tests/examples/):
+# promtool (Debian's prometheus) checks the alert rules, shellcheck lets actionlint check
+# the workflow's scripts. Installed when missing, as root with apt-get (quietly; the lists
+# refreshed only if the first try fails); when that cannot be, their tests skip, saying why.
+APT_TOOLS := promtool:prometheus shellcheck:shellcheck
+test-tools:
+	@missing=; for t in $(APT_TOOLS); do command -v $${t%%:*} >/dev/null || missing="$$missing $${t#*:}"; done; \
+	if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1 || \
+	  { apt-get update -qq >/dev/null 2>&1 && \
+	    apt-get install -y -qq --no-install-recommends $$missing >/dev/null 2>&1; } || \
+	  echo "note: could not install$$missing with apt-get; the tests that need them skip"; \
+	fi
 
 # budgets are measured in a virtualenv with a regular (non-editable) install
 BENCH_VENV := .cache/bench-venv
