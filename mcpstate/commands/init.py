@@ -5,7 +5,6 @@ that exist (`~/.claude.json`, ...) as `import` commands to run."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from mcpstate.context import Context
 from mcpstate.lockfile.starter import STARTER

@@ -7,12 +7,8 @@ import json
 
 import pytest
 
-from tests.examples.clients import (
-    UnresolvedVariable,
-    expand_claude_code,
-    expand_vscode,
-    inspector_config,
-)
+from testing.clients import UnresolvedVariable, expand_claude_code, expand_vscode
+from tests.examples.clients import inspector_config
 
 ENV = {"HOME": "/home/u", "TOKEN": "t0k"}
 
