@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +24,13 @@ import anyio
 import pytest
 from mcp.client.stdio import StdioServerParameters
 
+from testing.public import NPM_REGISTRY, PYPI_INDEX, unreachable
 from testing.pytest_plugin import REPO, Project
 from tests.probe.test_sdk import sdk_tools, theirs
 
 pytestmark = pytest.mark.slow
 
 EXAMPLE = REPO / "examples" / "real-servers"
-NPM_REGISTRY = "https://registry.npmjs.org/"
-PYPI_INDEX = "https://pypi.org/simple/"
 # server: (source, package, older release, newer release)
 SERVERS = {
     "memory": ("npm", "@modelcontextprotocol/server-memory", "2026.7.4", "2026.8.31"),
@@ -40,26 +39,9 @@ SERVERS = {
 }
 
 
-def _unreachable() -> str | None:
-    """Why the registries cannot be used from here, or None. httpx honours the machine's
-    proxy variables and SSL_CERT_FILE, as the installers do."""
-    import httpx
-
-    from mcpstate.httpclient import make_client
-
-    urls = [NPM_REGISTRY + "@modelcontextprotocol%2fserver-memory", PYPI_INDEX + "mcp-server-time/"]
-    try:
-        with make_client(timeout=5.0) as client:
-            for url in urls:
-                client.head(url).raise_for_status()
-    except httpx.HTTPError as e:
-        return f"the public npm registry and PyPI are not reachable ({type(e).__name__}: {e})"
-    return None
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _registries() -> None:
-    why = _unreachable()
+    why = unreachable()
     if why:
         pytest.skip(why)
 
@@ -76,14 +58,14 @@ def real_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def example(real_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
+def example(real_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Project:
     """A checkout of examples/real-servers, applied from its committed lock folder."""
     path = tmp_path_factory.mktemp("example") / "real-servers"
     shutil.copytree(EXAMPLE, path)
     project = Project(path, real_env)
     project.run("validate", check=True)
     project.run("apply", "--auto-approve", check=True, timeout=300)
-    yield project
+    return project
 
 
 # -- the story: import, lock, apply, update, apply, rollback -----------------------------
