@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.staging import Timer, bare_pnpm, bare_uv, staged, timed  # noqa: E402
+from benchmarks.staging import (  # noqa: E402
+    Timer,
+    bare_pnpm,
+    bare_uv,
+    medians,
+    print_medians,
+    staged,
+    timed,
+)
 from mcpstate.lockfile.load import load_lockfile  # noqa: E402
 from testing.public import NPM_REGISTRY, PYPI_INDEX, unreachable  # noqa: E402
 from testing.tools import isolated_env, seed_tools  # noqa: E402
@@ -98,21 +105,11 @@ def measure_all(runs: int) -> dict[str, dict[str, float]]:
         seed_tools(Path(os.environ["MCPSTATE_HOME"]))
         work = root / "work"
         work.mkdir()
-        return {source: _medians(contenders(source, work), runs) for source in SERVERS}
+        return {source: medians(contenders(source, work), runs) for source in SERVERS}
     finally:
         os.environ.clear()
         os.environ.update(saved)
         shutil.rmtree(root, ignore_errors=True)
-
-
-def _medians(timers: dict[str, Timer], runs: int) -> dict[str, float]:
-    for timer in timers.values():
-        timer()  # warm the caches and our imports
-    times: dict[str, list[float]] = {name: [] for name in timers}
-    for _ in range(runs):  # interleaved, so drift in machine load hits each alike
-        for name, timer in timers.items():
-            times[name].append(timer())
-    return {name: statistics.median(values) for name, values in times.items()}
 
 
 def rows(runs: int = 5) -> list[Row]:
@@ -143,11 +140,8 @@ def main() -> int:
         return 0
     print(f"staging real servers from warm caches, median of {args.runs} "
           "(budget: within 0.2 s of the bare installer)")
-    for source, medians in measure_all(args.runs).items():
-        first = medians["mcpstate staging"]
-        for name, value in medians.items():
-            delta = "" if name.startswith("mcpstate") else f"   (mcpstate staging minus this: {first - value:+.3f} s)"
-            print(f"  {SERVERS[source]:10} {name:34} {value:.3f} s{delta}")
+    for source, found in measure_all(args.runs).items():
+        print_medians(SERVERS[source], found)
     return 0
 
 
