@@ -2,10 +2,13 @@
 
 Run it with the Python of a virtualenv that has mcpstate installed (`make bench` makes
 one with a regular, non-editable install: an editable install adds ~10 ms to start-up).
-Prints figures; it is not a test and asserts nothing."""
+Prints figures; it is not a test and asserts nothing. `--real` adds staging real
+packages from the public registries (benchmarks/real.py), one row saying why when they
+are out of reach."""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import statistics
 import subprocess
@@ -22,6 +25,7 @@ from benchmarks import gc as gc_bench  # noqa: E402
 from benchmarks import outdated as outdated_bench  # noqa: E402
 from benchmarks import plan as plan_bench  # noqa: E402
 from benchmarks import probe as probe_bench  # noqa: E402
+from benchmarks import real as real_bench  # noqa: E402
 from benchmarks.common import measure  # noqa: E402
 from testing.catalogue import NPM_SERVER  # noqa: E402
 from testing.tools import isolated_env  # noqa: E402
@@ -114,10 +118,19 @@ def gc_rows() -> list[Row]:
     return [("gc over 1,000 store entries", "1 s", f"{wall:.3f} s", wall < 1)]
 
 
+def real_rows() -> list[Row]:
+    return real_bench.rows()
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--real", action="store_true",
+                        help="also stage real server-everything and mcp-server-time from the public registries")
+    args = parser.parse_args()
     started = time.perf_counter()
     rows: list[Row] = []
-    for part in (startup_rows, probe_rows, outdated_rows, gc_rows, apply_rows):
+    parts = [startup_rows, probe_rows, outdated_rows, gc_rows, apply_rows] + ([real_rows] if args.real else [])
+    for part in parts:
         print(f"measuring: {part.__name__.removesuffix('_rows')} ...", file=sys.stderr, flush=True)
         rows += part()
     width = max(len(r[0]) for r in rows)

@@ -116,17 +116,26 @@ def report(world: World, root: Path, runs: int) -> None:
         else:
             contenders["uv venv + uv pip sync"] = bare_uv(files, registry, work, venv_timed=True)
             contenders["uv pip sync (venv not timed)"] = bare_uv(files, registry, work, venv_timed=False)
-        for action in contenders.values():
-            action()  # warm the caches and our imports
-        times: dict[str, list[float]] = {name: [] for name in contenders}
-        for _ in range(runs):  # interleaved, so drift in machine load hits each alike
-            for name, action in contenders.items():
-                times[name].append(action())
-        medians = {name: statistics.median(values) for name, values in times.items()}
-        first = next(iter(medians.values()))
-        for name, value in medians.items():
-            delta = "" if name.startswith("mcpstate") else f"   (mcpstate staging minus this: {first - value:+.3f} s)"
-            print(f"  {source:5} {name:34} {value:.3f} s{delta}")
+        print_medians(source, medians(contenders, runs))
+
+
+def medians(contenders: dict[str, Timer], runs: int) -> dict[str, float]:
+    """Each contender's median seconds over `runs`, after one warm-up run of each."""
+    for action in contenders.values():
+        action()  # warm the caches and our imports
+    times: dict[str, list[float]] = {name: [] for name in contenders}
+    for _ in range(runs):  # interleaved, so drift in machine load hits each alike
+        for name, action in contenders.items():
+            times[name].append(action())
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def print_medians(label: str, found: dict[str, float]) -> None:
+    """One line each; the first is mcpstate's, the others say how far it is from them."""
+    first = next(iter(found.values()))
+    for name, value in found.items():
+        delta = "" if name.startswith("mcpstate") else f"   (mcpstate staging minus this: {first - value:+.3f} s)"
+        print(f"  {label:10} {name:34} {value:.3f} s{delta}")
 
 
 if __name__ == "__main__":

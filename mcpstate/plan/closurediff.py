@@ -3,7 +3,11 @@
 
 The planner stays pure; this reads files, and only for the changes whose closure moves:
 the new closure from the lock folder (as loaded with the lockfile), the applied one from
-the lock files staging left in the applied store entry."""
+the lock files staging left in the applied store entry.
+
+A real closure may hold one package at several versions (server-everything's has
+content-type 1.0.5 and 2.1.0): each name maps to all of its versions, written
+`content-type 1.0.5+2.1.0` when they move."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from mcpstate.state.layout import StateDir
 
 LOCK_FILE = {"npm": "pnpm-lock.yaml", "pypi": "requirements.txt"}
 SHOWN = 5  # changed packages named on the line; the rest are counted
+Versions = tuple[str, ...]  # of one package name, sorted
 
 
 def with_closure_diffs(plan: Plan, lockfile: Lockfile, observed: Observed, state_dir: StateDir) -> Plan:
@@ -33,23 +38,28 @@ def _with_diff(change: Change, lockfile: Lockfile, observed: Observed, state_dir
         return change
     after = packages(spec.source, spec.lock_files.get(LOCK_FILE[spec.source], b""))
     before = _applied_packages(applied.store_path if applied else None, spec.source, state_dir)
-    line = diff_line(before, after) if applied else f"closure: {len(after)} package(s) locked"
+    line = diff_line(before, after) if applied else f"closure: {_count(after)} package(s) locked"
     details = tuple(d for d in change.details if not d.startswith("closure: sha256-"))
     return change._replace(details=(*details, line))
 
 
-def packages(source: str, lock: bytes) -> dict[str, str]:
-    """name -> version of every package a lock file locks."""
+def packages(source: str, lock: bytes) -> dict[str, Versions]:
+    """name -> the versions of it that a lock file locks."""
     if source == "npm":
         from mcpstate.store.pnpm import locked_packages
 
-        return {p.name: p.version for p in locked_packages(lock)}
-    from mcpstate.store.uv import locked_packages as pinned
+        pairs = [(p.name, p.version) for p in locked_packages(lock)]
+    else:
+        from mcpstate.store.uv import locked_packages as pinned
 
-    return {name: version for name, version, _ in pinned(lock)}
+        pairs = [(name, version) for name, version, _ in pinned(lock)]
+    found: dict[str, set[str]] = {}
+    for name, version in pairs:
+        found.setdefault(name, set()).add(version)
+    return {name: tuple(sorted(versions)) for name, versions in found.items()}
 
 
-def _applied_packages(store_path: str | None, source: str, state_dir: StateDir) -> dict[str, str] | None:
+def _applied_packages(store_path: str | None, source: str, state_dir: StateDir) -> dict[str, Versions] | None:
     if not store_path:
         return None
     try:
@@ -62,15 +72,23 @@ def _applied_packages(store_path: str | None, source: str, state_dir: StateDir) 
         return None  # staged without a closure lock (npm/pip), or gone: nothing to compare
 
 
-def diff_line(before: Mapping[str, str] | None, after: Mapping[str, str]) -> str:
+def diff_line(before: Mapping[str, Versions] | None, after: Mapping[str, Versions]) -> str:
     if before is None:
-        return f"closure: {len(after)} package(s) locked, none recorded before"
-    changed = [f"{n} {before[n]} -> {after[n]}" for n in sorted(after) if n in before and before[n] != after[n]]
-    added = [f"{n} {after[n]}" for n in sorted(after) if n not in before]
-    removed = [f"{n} {before[n]}" for n in sorted(before) if n not in after]
+        return f"closure: {_count(after)} package(s) locked, none recorded before"
+    changed = [f"{n} {_v(before[n])} -> {_v(after[n])}" for n in sorted(after) if n in before and before[n] != after[n]]
+    added = [f"{n} {_v(after[n])}" for n in sorted(after) if n not in before]
+    removed = [f"{n} {_v(before[n])}" for n in sorted(before) if n not in after]
     parts = [_part(len(changed), "changed", changed), _part(len(added), "added", added),
              _part(len(removed), "removed", removed)]
     return "closure: " + ", ".join(parts)
+
+
+def _count(found: Mapping[str, Versions]) -> int:
+    return sum(len(versions) for versions in found.values())
+
+
+def _v(versions: Versions) -> str:
+    return "+".join(versions)
 
 
 def _part(count: int, word: str, items: list[str]) -> str:

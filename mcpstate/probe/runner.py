@@ -140,14 +140,16 @@ class _Run:
         )
 
     def _check_tools(self, diff: ToolDiff) -> bool:
-        """Breaking changes (DESIGN §8: removed tool, changed schema, missing required
-        tool) fail under on_breaking: fail and warn under warn."""
+        """Breaking changes (DESIGN §8: removed tool, a schema change that breaks callers,
+        missing required tool) fail under on_breaking: fail and warn under warn; any
+        other schema change is a warning to review."""
         names = {tool.name for tool in self.tools or ()}
         missing = [name for name in self.spec.required_tools if name not in names]
         problems = [f"required tool missing: {', '.join(missing)}"] if missing else []
         problems += [f"tool removed since the current revision: {name}" for name in diff.removed]
-        problems += list(diff.details)
+        problems += list(diff.breaking_details)
         (self.failures if self.spec.on_breaking == "fail" else self.warnings).extend(problems)
+        self.warnings.extend(d for d in diff.details if d not in diff.breaking_details)  # to review
         return bool(problems)
 
     def _check_thresholds(self, transport: Transport | None) -> None:

@@ -1,8 +1,11 @@
 """Tools as the report records them, and the diff against the current revision's tools.
 
-Breaking (DESIGN §8): a removed tool or a changed input schema. Hashes decide
-quickly; when both schemas are at hand, deepdiff (order-insensitive) confirms the change
-and names it, so a reordered `required` list is not reported as breaking."""
+Breaking (DESIGN §8): a removed tool, or an input schema that removes a property,
+newly requires one or changes one's type. Hashes decide quickly; when both schemas are
+at hand, deepdiff (order-insensitive) confirms the change and names it, so a reordered
+`required` list is no change at all, and a schema that only gains titles or
+descriptions (a new pydantic does that) is a change to review, not a break. When only
+the old schema's hash was kept, any change counts as breaking: nothing says otherwise."""
 
 from __future__ import annotations
 
@@ -32,10 +35,15 @@ class ToolDiff:
     removed: tuple[str, ...] = ()
     changed: tuple[str, ...] = ()
     details: tuple[str, ...] = ()  # one line per changed tool: what changed in its schema
+    broken: tuple[str, ...] = ()  # the changed tools whose change breaks callers
 
     @property
     def breaking(self) -> bool:
-        return bool(self.removed or self.changed)
+        return bool(self.removed or self.broken)
+
+    @property
+    def breaking_details(self) -> tuple[str, ...]:
+        return tuple(line for name, line in zip(self.changed, self.details) if name in self.broken)
 
     def to_json(self) -> dict[str, Any]:
         return {"added": list(self.added), "removed": list(self.removed), "changed": list(self.changed),
@@ -65,14 +73,44 @@ def diff_tools(current: Sequence[ToolInfo], previous: Sequence[Mapping[str, Any]
     """What changed from `previous` (ToolInfo.to_json() entries, as the state stores them)."""
     now = {tool.name: tool for tool in current}
     before = {str(entry.get("name")): entry for entry in previous}
-    changed, details = [], []
+    changed, details, broken = [], [], []
     for name in sorted(now.keys() & before.keys()):
         detail = _schema_change(before[name], now[name])
         if detail is not None:
             changed.append(name)
-            details.append(f"{name}: input schema changed{detail}")
+            old_schema = before[name].get("input_schema", before[name].get("inputSchema"))
+            if isinstance(old_schema, Mapping) and not breaks_callers(old_schema, now[name].input_schema):
+                details.append(f"{name}: input schema changed, not breaking{detail}")
+            else:
+                broken.append(name)
+                details.append(f"{name}: input schema changed{detail}")
     return ToolDiff(tuple(sorted(now.keys() - before.keys())), tuple(sorted(before.keys() - now.keys())),
-                    tuple(changed), tuple(details))
+                    tuple(changed), tuple(details), tuple(broken))
+
+
+def breaks_callers(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    """Whether a call valid for `old` may be refused by `new` (DESIGN §8): a property
+    removed, a property newly required, or a property's type changed."""
+    old_props, new_props = _properties(old), _properties(new)
+    if old.get("type") != new.get("type") or old_props.keys() - new_props.keys():
+        return True
+    if set(_required(new)) - set(_required(old)):
+        return True
+    return any(_as_dict(old_props[p]).get("type") != _as_dict(new_props[p]).get("type")
+               for p in old_props.keys() & new_props.keys())
+
+
+def _properties(schema: Mapping[str, Any]) -> Mapping[str, Any]:
+    return _as_dict(schema.get("properties"))
+
+
+def _required(schema: Mapping[str, Any]) -> list[Any]:
+    required = schema.get("required")
+    return [r for r in required if isinstance(r, str)] if isinstance(required, list) else []
+
+
+def _as_dict(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _schema_change(old: Mapping[str, Any], new: ToolInfo) -> str | None:

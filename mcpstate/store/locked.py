@@ -41,12 +41,14 @@ def own_integrity(spec: ServerSpec, files: Mapping[str, bytes]) -> list[str]:
             if uv._normal(name) == wanted and version == spec.version for h in hashes]
 
 
-def check_own_integrity(spec: ServerSpec, files: Mapping[str, bytes]) -> None:
-    """The lockfile's `integrity:` must be among the lock folder's hashes of the package."""
+def check_own_integrity(spec: ServerSpec, files: Mapping[str, bytes]) -> list[str]:
+    """The lockfile's `integrity:` must be among the lock folder's hashes of the package;
+    returns those hashes."""
     found = own_integrity(spec, files)
     if spec.integrity and spec.integrity not in found:
         raise IntegrityError(f"{spec.package} {spec.version}: integrity mismatch: the lockfile has "
                              f"{spec.integrity}, the closure lock has {', '.join(found) or 'none'}")
+    return found
 
 
 def install_locked(staging: Path, spec: ServerSpec, registry: str | None, final: Path) -> str:
@@ -62,7 +64,7 @@ def install_locked(staging: Path, spec: ServerSpec, registry: str | None, final:
     if digest(files) != spec.closure or pinned_version(spec.source, spec.package or "", files) != spec.version:
         raise StoreError(f"[{spec.name}] the lock folder does not lock {spec.package} {spec.version} "
                          f"with closure {spec.closure}; run `mcpstate lock`")
-    check_own_integrity(spec, files)
+    found = check_own_integrity(spec, files)
     if spec.source == "npm":
         from mcpstate.store import pnpm
 
@@ -71,5 +73,4 @@ def install_locked(staging: Path, spec: ServerSpec, registry: str | None, final:
         from mcpstate.store import uv
 
         uv.install(staging, files, registry, spec.package or "", spec.integrity)
-    found = own_integrity(spec, files)
     return spec.integrity or (found[0] if found else "")

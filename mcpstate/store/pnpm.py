@@ -68,10 +68,13 @@ def install(dest: Path, files: Mapping[str, bytes], registry: str | None,
 
 
 def locked_packages(lock: bytes) -> list[LockedPackage]:
-    """Every package of a pnpm-lock.yaml with its version and integrity, sorted."""
+    """Every package of a pnpm-lock.yaml with its version and integrity, sorted.
+
+    libyaml's loader when PyYAML has it: a real closure's lock (server-everything's,
+    27 KB) takes the pure-Python loader 0.15 s, as long as pnpm's whole warm install."""
     import yaml
 
-    doc = yaml.safe_load(lock) or {}
+    doc = yaml.load(lock, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     out = []
     for key, meta in (doc.get("packages") or {}).items():
         name, _, version = str(key).rpartition("@")

@@ -215,6 +215,32 @@ def test_diff_against_hash_only_entries() -> None:
     assert other.details == ("t: input schema changed",)
 
 
+# mcp-server-time 2026.8.18 -> 2026.10.19 (its SDK moved from mcp 1 to 2): pydantic now
+# titles the schema and each property; nothing a caller sends is refused because of it.
+TIME_BEFORE = {"type": "object", "required": ["timezone"],
+               "properties": {"timezone": {"type": "string", "description": "IANA name"}}}
+TIME_AFTER = {"type": "object", "required": ["timezone"], "title": "get_current_timeArguments",
+              "properties": {"timezone": {"type": "string", "description": "IANA name", "title": "Timezone"}}}
+
+
+@pytest.mark.parametrize(("after", "breaking"), [
+    (TIME_AFTER, False),
+    ({**TIME_BEFORE, "properties": {**TIME_BEFORE["properties"], "fmt": {"type": "string"}}}, False),
+    ({**TIME_BEFORE, "properties": {}}, True),  # a property removed
+    ({**TIME_BEFORE, "required": ["timezone", "fmt"],
+      "properties": {**TIME_BEFORE["properties"], "fmt": {"type": "string"}}}, True),  # newly required
+    ({**TIME_BEFORE, "properties": {"timezone": {"type": "integer"}}}, True),  # a type changed
+])
+def test_only_schema_changes_that_refuse_old_calls_are_breaking(after: dict[str, Any], breaking: bool) -> None:
+    before = tool_infos([{"name": "get_current_time", "inputSchema": TIME_BEFORE}])
+    diff = diff_tools(tool_infos([{"name": "get_current_time", "inputSchema": after}]),
+                      [tool.to_json() for tool in before])
+    assert diff.changed == ("get_current_time",)
+    assert diff.breaking is breaking
+    assert diff.breaking_details == (diff.details if breaking else ())
+    assert ("not breaking" in diff.details[0]) is not breaking
+
+
 def test_tool_without_a_name_is_a_violation() -> None:
     with pytest.raises(ProtocolViolation, match="tool without a name"):
         tool_infos([{"description": "nameless"}])

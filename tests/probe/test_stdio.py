@@ -18,6 +18,7 @@ import pytest
 
 from mcpstate.model import LoadSpec, SmokeCall, TestSpec
 from mcpstate.probe import Launch, Report, probe, probe_many, render_report_text, write_report
+from mcpstate.probe.tools import schema_sha256
 
 SERVERS = Path(__file__).resolve().parents[2] / "testing" / "servers"
 RUNTIMES = {"python": (sys.executable, str(SERVERS / "fixture_server.py")),
@@ -209,6 +210,17 @@ def test_changed_input_schema_is_breaking_and_named(on_breaking: str) -> None:
     (line,) = policy_lines(report, on_breaking)
     assert line.startswith("echo: input schema changed (added root['properties']['mode']")
     assert report.passed is (on_breaking == "warn")
+
+
+def test_schema_change_that_breaks_no_call_is_a_warning_to_review() -> None:
+    previous = previous_tools()  # as if the current revision had titled echo's property
+    echo = next(tool for tool in previous if tool["name"] == "echo")
+    echo["input_schema"] = {**echo["input_schema"], "properties": {"text": {"type": "string", "title": "Text"}}}
+    echo["input_schema_sha256"] = schema_sha256(echo["input_schema"])
+    report = probe(launch("healthy"), TestSpec(timeout_s=5, on_breaking="fail"), previous)
+    assert report.passed and not report.breaking, report.failures
+    assert report.tool_diff.changed == ("echo",)
+    assert [w for w in report.warnings if w.startswith("echo: input schema changed, not breaking")]
 
 
 def test_added_tool_is_not_breaking() -> None:

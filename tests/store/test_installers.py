@@ -81,3 +81,30 @@ def test_uv_installs_only_the_file_the_lockfile_integrity_names() -> None:
     assert uv.locked_packages(narrowed.encode())[1] == ("srv", "2.0.0", ("sha256:" + "b" * 64,))
     with pytest.raises(IntegrityError, match="srv 2.0.0: integrity mismatch"):
         uv.only_hash(REQUIREMENTS, "srv", "sha256:" + "c" * 64)
+
+
+REAL_EVERYTHING = Path(__file__).resolve().parents[2] / "examples/real-servers/mcpstate.lock.d/everything"
+
+
+def test_a_real_closure_lock_is_read_whole() -> None:
+    """server-everything's committed pnpm-lock.yaml (108 packages): every package with
+    its sha512, the server's own among them."""
+    found = pnpm.locked_packages((REAL_EVERYTHING / "pnpm-lock.yaml").read_bytes())
+    assert len(found) == 108 and all(p.integrity.startswith("sha512-") for p in found)
+    assert ("@modelcontextprotocol/server-everything", "2026.8.31") in {(p.name, p.version) for p in found}
+
+
+def test_a_locked_install_parses_its_closure_lock_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing a real pnpm-lock.yaml costs as much as pnpm's warm install: once per staging."""
+    from mcpstate.lockfile.closure import digest
+    from mcpstate.lockfile.load import load_lockfile
+    from mcpstate.store.locked import install_locked
+
+    spec = load_lockfile(REAL_EVERYTHING.parents[1] / "mcpstate.lock.yaml").servers["everything"]
+    assert spec.closure == digest(spec.lock_files)
+    parsed = []
+    real = pnpm.locked_packages
+    monkeypatch.setattr(pnpm, "locked_packages", lambda lock: parsed.append(1) or real(lock))
+    monkeypatch.setattr(pnpm, "install", lambda *args: None)  # the installer itself is not the point
+    assert install_locked(tmp_path, spec, None, tmp_path) == spec.integrity
+    assert len(parsed) == 1
