@@ -24,6 +24,7 @@ import anyio
 import pytest
 from mcp.client.stdio import StdioServerParameters
 
+from testing.clients import as_client
 from testing.public import NPM_REGISTRY, PYPI_INDEX, unreachable
 from testing.pytest_plugin import REPO, Project
 from tests.probe.test_sdk import sdk_tools, theirs
@@ -141,7 +142,8 @@ def _assert_live(project: Project, versions: Mapping[str, str], revision: int) -
         store_path = state[name]["store_path"]
         assert (state[name]["revision"], state[name]["version"]) == (revision, version), name
         assert Path(store_path).name.startswith(SERVERS[name][1].replace("/", "+") + f"@{version}-"), store_path
-        assert entries[name]["command"].startswith(store_path + "/"), entries[name]
+        launched = as_client("claude-code", entries[name], project.path, project.env).command
+        assert launched.startswith(store_path + "/"), entries[name]
     status = json.loads(project.run("status", "--format", "json", check=True).stdout)["servers"]
     assert {row["server"]: (row["up"], row["version"]) for row in status} == {
         name: (True, version) for name, version in versions.items()}
@@ -214,8 +216,9 @@ def _locked_pypi(requirements: str) -> set[tuple[str, str]]:
 
 def test_everything_tools_are_what_the_sdk_lists(example: Project) -> None:
     report = json.loads(example.run("test", "everything", "--format", "json", check=True).stdout)
-    entry = json.loads(example.read(".mcp.json"))["mcpServers"]["everything"]
-    server = StdioServerParameters(command=entry["command"], args=entry["args"], env=entry.get("env"))
+    written = json.loads(example.read(".mcp.json"))["mcpServers"]["everything"]
+    entry = as_client("claude-code", written, example.path, example.env)  # as Claude Code starts it
+    server = StdioServerParameters(command=entry.command, args=list(entry.args), env=dict(entry.env) or None)
     _, tools = anyio.run(sdk_tools, server, "auto" if report["generation"] == "modern" else "legacy")
     ours = sorted((tool["name"], tool["description"], tool["input_schema"]) for tool in report["tools"])
     assert len(ours) >= 10  # server-everything shows off most of the protocol
