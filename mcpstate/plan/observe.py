@@ -33,8 +33,9 @@ def observe(project_dir: Path, lockfile: Lockfile, state_dir: StateDir) -> Obser
     named = {t.path for t in targets}
     targets += [Target(client, path) for path, client in state.targets.items() if path not in named]
     files = tuple(observe_target(project_dir, t) for t in targets)
+    store = state_dir.store
     intact = frozenset(s.store_path for s in state.servers.values()
-                       if s.store_path and is_intact(state_dir.inside(s.store_path, within=state_dir.store)))
+                       if s.store_path and is_intact(state_dir.inside(s.store_path, within=store)))
     dead, running = _split_open(state_dir, journal.records)
     observed = Observed(state, files, intact, dead)
     warnings = list(journal.warnings) + [w for f in files for w in f.warnings]
