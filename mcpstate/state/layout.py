@@ -69,6 +69,11 @@ class StateDir:
         return sorted(self.root.glob("journal-*.jsonl.gz"))
 
     @property
+    def lockfile_check(self) -> Path:
+        """The lockfile's checked document, kept so plan can skip the checks (lockfile/checked.py)."""
+        return self.root / "lockfile-check.json"
+
+    @property
     def lock_file(self) -> Path:
         return self.root / "lock"
 
