@@ -109,17 +109,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv == ["--version"]:  # the fast path: no parser, no imports
         sys.stdout.write(f"mcpstate {__version__}\n")
         return 0
-    from mcpstate.errhandler import handle_errors
-    from mcpstate.render.result import render_result
+    import gc
 
-    with handle_errors(argv) as outcome:
-        args, module = parse(argv)
-        ctx = _context(args)
-        outcome.state_dir = ctx.state_dir().root
-        result = module.run(ctx, args)
-        render_result(result, getattr(args, "format", "text"), ctx.out)
-        outcome.code = result.code
-    return outcome.code
+    # The cyclic GC runs every 700 new containers: 30 times in a plan over 200 servers,
+    # 5 ms of its 0.07 s budget, in imports and JSON reads that make next to no cycles. A
+    # command is a short process: as mypy does, collect far less often (and leave the
+    # process as it was, for whoever calls main() in-process).
+    threshold = gc.get_threshold()
+    gc.set_threshold(70_000, 10, 10)
+    try:
+        from mcpstate.errhandler import handle_errors
+        from mcpstate.render.result import render_result
+
+        with handle_errors(argv) as outcome:
+            args, module = parse(argv)
+            ctx = _context(args)
+            outcome.state_dir = ctx.state_dir().root
+            result = module.run(ctx, args)
+            render_result(result, getattr(args, "format", "text"), ctx.out)
+            outcome.code = result.code
+        return outcome.code
+    finally:
+        gc.set_threshold(*threshold)
 
 
 def _context(args: argparse.Namespace) -> Context:

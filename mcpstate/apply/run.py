@@ -11,6 +11,7 @@ from mcpstate.apply.jobs import ApplyOptions, jobs_for, make_env, run_jobs
 from mcpstate.apply.recovery import recover
 from mcpstate.apply.transaction import Job, Say
 from mcpstate.errors import Interrupted
+from mcpstate.lockfile.checked import keep as keep_checked
 from mcpstate.lockfile.load import load_lockfile
 from mcpstate.plan.prepare import PlanRun, Project, prepare_plan
 from mcpstate.plan.saved import check_saved_plan, read_saved_plan
@@ -64,6 +65,7 @@ def run_apply(project: Project, options: ApplyOptions, plan_file: Path | None, o
                 run_jobs(jobs, env, options)
             except KeyboardInterrupt as e:
                 raise Interrupted(finished_lines(jobs)) from e
+            keep_checked(project.lockfile_path, state_dir, result.lockfile.sha256)  # the next plan's fast path
         finally:
             journal.close()
     return ApplyRun(result.document, jobs)

@@ -8,14 +8,18 @@ import os
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mcpstate.errors import LockfileError
 from mcpstate.fsutil import sha256_bytes
-from mcpstate.lockfile.rules import check_lockfile
 from mcpstate.model import (LoadSpec, Lockfile, Retention, ServerSpec, SmokeCall, Target, TestSpec,
                             UpdatePolicy, default_path, default_scope)
-from mcpstate.lockfile.yamlmarks import YamlSyntaxError, load_marked, locate, non_json_values
+
+if TYPE_CHECKING:
+    from mcpstate.state.layout import StateDir
+
+# PyYAML, the YAML loader and the rules are imported where used: a lockfile whose checked
+# document is kept in the state dir (lockfile/checked.py) needs none of them
 
 _PLAIN = re.compile(r"^[A-Za-z0-9_-]+$")
 DEFAULT_TARGETS = (Target("claude-code", ".mcp.json"),)
@@ -28,24 +32,52 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(text)  # type: ignore[no-any-return]
 
 
-def load_lockfile(path: Path, deep: bool = False, closures: bool = True) -> Lockfile:
+def load_lockfile(path: Path, deep: bool = False, closures: bool = True,
+                  checked_in: StateDir | None = None) -> Lockfile:
     """Read, check and build the lockfile; raise LockfileError listing every problem.
 
     `deep` also checks update constraints with the real npm and PEP 440 parsers;
-    `closures=False` skips the lock folder check (for `mcpstate lock`, which mends it)."""
+    `closures=False` skips the lock folder check (for `mcpstate lock`, which mends it);
+    `checked_in`: a state dir that may keep the checked document of these very bytes,
+    sparing the parse, the schema and the rules (lockfile/checked.py)."""
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
         raise LockfileError([f"{display(path)}: no lockfile here (run 'mcpstate init' to write one)"]) from None
     except OSError as e:
         raise LockfileError([f"{display(path)}: cannot read: {e.strerror}"]) from None
-    data = parse_lockfile_text(raw, path, deep, closures)
-    return build_lockfile(data, str(path), sha256_bytes(raw))
+    sha256 = sha256_bytes(raw)
+    data = _recalled(checked_in, sha256, path, closures) if checked_in is not None and not deep else None
+    if data is None:
+        data = parse_lockfile_text(raw, path, deep, closures)
+    return build_lockfile(data, str(path), sha256)
+
+
+def _recalled(state_dir: StateDir, sha256: str, path: Path, closures: bool) -> dict[str, Any] | None:
+    """The checked document kept for these bytes, if the checks that read other files still
+    pass (any problem: the full check finds it again and words it, with lines and columns)."""
+    from mcpstate.lockfile.checked import recall
+
+    data = recall(state_dir, sha256)
+    return None if data is None or live_problems(data, path, closures) else data
+
+
+def live_problems(data: dict[str, Any], path: Path, closures: bool = True) -> list[tuple[tuple[Any, ...], str]]:
+    """The checks that read other files than the lockfile: they run on every load, even
+    when the checked document is kept (lockfile/checked.py keeps only what the bytes decide)."""
+    found = state_dir_problems(data, Path(path).parent)
+    if closures:
+        from mcpstate.lockfile.closure import closure_problems
+
+        found += closure_problems(data, path)
+    return found
 
 
 def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False,
                         closures: bool = True) -> dict[str, Any]:
     """The checked document; raise LockfileError with every problem found."""
+    from mcpstate.lockfile.yamlmarks import YamlSyntaxError, load_marked, locate
+
     name = display(path)
     try:
         text = raw.decode("utf-8")
@@ -58,11 +90,7 @@ def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False,
     if not isinstance(data, dict):
         raise LockfileError([f"{name}:1:1: the lockfile must be a mapping with 'version: 1' and 'servers:'"])
     problems = [f"{name}:{line}:{col}: {msg}" for (line, col), msg in duplicates]
-    found = find_problems(data, deep) + state_dir_problems(data, Path(path).parent)
-    if closures:
-        from mcpstate.lockfile.closure import closure_problems
-
-        found += closure_problems(data, path)
+    found = find_problems(data, deep) + live_problems(data, path, closures)
     found.sort(key=lambda pm: locate(data, pm[0]))
     problems += [_format(name, data, p, m) for p, m in found]
     if problems:
@@ -71,7 +99,12 @@ def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False,
 
 
 def find_problems(data: dict[str, Any], deep: bool = False) -> list[tuple[tuple[Any, ...], str]]:
+    """What the document itself gets wrong. Without `deep`, a function of the document
+    alone, whose verdict lockfile/checked.py keeps: a check that reads any other file (or
+    the environment, or the clock) belongs in `live_problems`."""
+    from mcpstate.lockfile.rules import check_lockfile
     from mcpstate.lockfile.schemacheck import SchemaChecker
+    from mcpstate.lockfile.yamlmarks import non_json_values
 
     if isinstance(data.get("version"), int) and data["version"] > 1:
         return [(("version",), f"format version {data['version']} is newer than this mcpstate"
@@ -99,6 +132,8 @@ def state_dir_problems(data: dict[str, Any], project: Path) -> list[tuple[tuple[
 
 
 def _format(name: str, data: Any, path: tuple[Any, ...], message: str) -> str:
+    from mcpstate.lockfile.yamlmarks import locate
+
     line, col = locate(data, path)
     keys = key_path(path)
     return f"{name}:{line}:{col}: {keys + ': ' if keys else ''}{message}"

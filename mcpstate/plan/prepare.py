@@ -40,7 +40,8 @@ class PlanRun(NamedTuple):
 
 def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool = False) -> PlanRun:
     """The plan of `project` now, and what it was made from. Changes nothing."""
-    lockfile = load_lockfile(project.lockfile_path)
+    # the state dir as found before the lockfile is read may keep its checked document
+    lockfile = load_lockfile(project.lockfile_path, checked_in=project.state_dir_for(None))
     state_dir = project.state_dir_for(lockfile.state_dir)
     observed, warnings, running = observe(project.dir, lockfile, state_dir)
     moved = moved_pins(lockfile, observed.state)

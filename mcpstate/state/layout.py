@@ -69,6 +69,11 @@ class StateDir:
         return sorted(self.root.glob("journal-*.jsonl.gz"))
 
     @property
+    def lockfile_check(self) -> Path:
+        """The lockfile's checked document, kept so plan can skip the checks (lockfile/checked.py)."""
+        return self.root / "lockfile-check.json"
+
+    @property
     def lock_file(self) -> Path:
         return self.root / "lock"
 
@@ -159,7 +164,7 @@ class StateDir:
         resolves every link, which costs a stat per component."""
         folder = os.path.normpath(os.path.abspath(within or self.root))
         full = os.path.normpath(os.path.join(self.root, path))
-        if os.path.commonpath([folder, full]) != folder:
+        if not _below(full, folder):
             raise StateError(f"{self.root}: {str(path)!r} points outside {folder} "
                              "(a corrupt or tampered state file?); nothing was changed")
         return Path(full)
@@ -174,3 +179,11 @@ class StateDir:
                              "(a corrupt or tampered state file?); nothing was changed")
         return Path(full)
 
+
+def _below(full: str, folder: str) -> bool:
+    """os.path.commonpath([folder, full]) == folder, for normalised paths: a prefix test
+    where it gives the same answer (POSIX, both absolute, no `//` root), since plan asks
+    once per store entry; commonpath elsewhere (Windows compares without case)."""
+    if os.name == "posix" and full[:1] == folder[:1] == "/" and "//" not in (full[:2], folder[:2]):
+        return full == folder or full.startswith(folder.rstrip("/") + "/")
+    return os.path.commonpath([folder, full]) == folder

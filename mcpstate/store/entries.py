@@ -11,8 +11,10 @@ entry is reused as it is."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -71,7 +73,18 @@ def in_shared_store(home: DataDir, path: Path | str) -> bool:
 
 
 def is_intact(path: Path | str) -> bool:
-    return (Path(path) / MARKER).is_file()
+    """Path.is_file() of the marker, without building two Paths: plan asks once per server."""
+    try:
+        return stat.S_ISREG(os.stat(os.path.join(path, MARKER)).st_mode)
+    except OSError as e:
+        if e.errno in _MISSING or getattr(e, "winerror", None) in (21, 123, 1921):
+            return False
+        raise
+    except ValueError:  # a path the OS cannot take (a NUL byte), as is_file() answers
+        return False
+
+
+_MISSING = frozenset({errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP})  # what is_file() takes for "no"
 
 
 def read_marker(path: Path) -> dict[str, str]:

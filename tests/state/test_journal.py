@@ -200,6 +200,53 @@ def test_a_mark_that_no_longer_points_at_its_line_reads_everything(tmp_path: Pat
     assert [r["seq"] for r in read_journal_since(sd, JournalMark()).records] == [1, 2]
 
 
+HISTORY = 32 << 20  # bytes before the mark: far more than plan reads of everything else
+
+
+def bytes_read() -> int | None:
+    """What this process has read so far (Linux `rchar`: every read(), cached or not)."""
+    try:
+        with open("/proc/self/io") as f:
+            return next(int(line.split()[1]) for line in f if line.startswith("rchar:"))
+    except (OSError, StopIteration):
+        return None
+
+
+def test_plan_reads_only_the_journal_after_the_mark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """DESIGN §9: plan finds open transactions in what follows the state's mark alone.
+    Before the mark lie 32 MiB that are no journal at all (a sparse run of NUL bytes):
+    a plan that read the whole journal would find a corrupt line there and refuse, and
+    would read those 32 MiB; this one reads the tail, and still sees the transaction
+    left open there."""
+    from mcpstate.model import JournalMark
+    from mcpstate.state.journal import read_journal_since
+    from tests.helpers import run_cli
+
+    (tmp_path / "mcpstate.lock.yaml").write_text("version: 1\nservers:\n  app:\n    source: command\n"
+                                                 "    command: /bin/true\n")
+    sd = StateDir(tmp_path / ".mcpstate")
+    sd.create()
+    with open(sd.journal, "wb") as f:
+        f.truncate(HISTORY)  # a hole: no disk used, read back as NUL bytes
+        f.seek(HISTORY)
+        f.write(b"\n" + lines(rec(41, "committed", tx=B), rec(42, "started"), rec(43, "staging")))
+    mark = JournalMark(offset=HISTORY + 1, seq=41)
+    state = {"format_version": 2, "lineage": "l-1", "serial": 3, "targets": {".mcp.json": "claude-code"},
+             "journal": {"offset": mark.offset, "seq": mark.seq}, "servers": {}}
+    sd.state_file.write_text(json.dumps(state))
+    with pytest.raises(StateError, match="corrupt journal line"):
+        read_journal(sd)  # the whole journal is unreadable: only the tail can be read
+    assert [r["seq"] for r in read_journal_since(sd, mark).records] == [41, 42, 43]
+
+    before = bytes_read()
+    result = run_cli(capsys, tmp_path, "plan")
+    after = bytes_read()
+    assert result.code == 0, result.err
+    assert "app" in result.out and "recover" in result.out, result.out  # the open transaction, from the tail
+    if before is not None and after is not None:
+        assert after - before < HISTORY // 4, f"plan read {after - before:,} bytes"
+
+
 def test_open_journal_remembers_where_open_transactions_began(tmp_path: Path) -> None:
     sd = StateDir(tmp_path)
     first = lines(rec(1, "committed", tx=B))
