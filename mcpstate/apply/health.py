@@ -66,7 +66,7 @@ def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_di
 
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(spec.name)
-    report = _probe(spec, store_path, spec.test, current.tools if current else None,
+    report = _probe(spec, store_path, spec.test, current.surface if current else None,
                     Path(lockfile.path).resolve().parent)
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)

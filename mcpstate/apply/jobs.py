@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 DESCRIPTIONS = {"create": "Install complete", "import": "Adopted the existing entry",
                 "delete": "Deleted", "version": "Upgrade complete", "config": "Configuration changed",
-                "drift": "Drift repaired", "targets": "Targets changed", "recover": "Recovered and reapplied"}
+                "drift": "Drift repaired", "targets": "Targets changed", "recover": "Recovered and reapplied",
+                "tools": "Reviewed tools changed"}
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,8 @@ def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal
 
     environ = dict(os.environ if environ is None else environ)
     return Env(project_dir, state_dir, lockfile.targets, install_registries(lockfile.registries, environ),
-               journal, environ, probe_launch, write_report, options.allow_protected, say)
+               journal, environ, probe_launch, write_report, options.allow_protected, say,
+               Path(lockfile.path))
 
 
 def probe_launch(launch: Launch, spec: TestSpec, previous: Sequence[Mapping[str, Any]] | None) -> Report:
