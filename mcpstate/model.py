@@ -232,6 +232,9 @@ class Observed(NamedTuple):
     targets: tuple[TargetFile, ...]
     intact_store: frozenset[str] = frozenset()  # store_path of each intact entry the state uses
     open_transactions: Mapping[str, OpenTransaction] = EMPTY
+    # `plan --refresh-only` only: remote servers whose live tools differ from the reviewed
+    # ones, with what differs ("changed: echo"); plain plan never probes
+    tools_drift: Mapping[str, str] = EMPTY
 
 
 class Change(NamedTuple):

@@ -4,9 +4,11 @@ locked, health-test it with the lockfile's settings, keep the tools it lists. `l
 before the lockfile's `tools:`, as they write closures.
 
 A server that cannot show its tools gets no `tools:` and is reported as unreviewed:
-`test: {skip: true}` (never probed) and a remote server that asks for a sign-in (401
-with WWW-Authenticate). A server that fails its test fails the command: nothing is
-written, since a surface read off a broken server is no surface to review."""
+`test: {skip: true}` (never probed), a remote server that asks for a sign-in (401
+with WWW-Authenticate), and one that cannot be started or fails its health test now
+(a variable not set here, a crash): the command still pins the rest, and says why.
+A store entry that cannot be staged (a wrong integrity) fails the command as apply
+would; nothing is written then."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import NamedTuple
 
-from mcpstate.errors import ProbeError
+from mcpstate.errors import McpStateError
 from mcpstate.lockfile.edit import Edit
 from mcpstate.model import ServerSpec
 from mcpstate.probe.surface import Surface
@@ -81,10 +83,13 @@ def _record(spec: ServerSpec, why: str, lockfile_path: Path, state_dir: StateDir
         store_path = stage(state_dir, spec, registries.get(spec.source)).path
     say(f"[{spec.name}] probing to record its tools")
     launch = client_folders(entry_launch(spec, store_path), lockfile_path.resolve().parent)
-    report = probe_launch(resolved(launch, os.environ, spec.name), spec.test, None)
+    try:
+        live = resolved(launch, os.environ, spec.name)
+    except McpStateError as e:
+        return Recorded(spec.name, None, None, f"not probed: {e}")
+    report = probe_launch(live, spec.test, None)
     if not report.passed:
-        raise ProbeError(f"[{spec.name}] cannot record its tools: the health test failed: "
-                         f"{'; '.join(report.failures)}; nothing was written")
+        return Recorded(spec.name, None, None, f"the health test failed: {'; '.join(report.failures)}")
     if report.auth_required or report.surface is None:
         return Recorded(spec.name, None, None, SIGN_IN)
     return Recorded(spec.name, report.surface, report.surface_digest, why)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mcpstate.errors import LockfileError
 from mcpstate.lockfile.closure import (
@@ -28,6 +28,9 @@ from mcpstate.probe.surface import (
     surface_bytes,
     surface_digest,
 )
+
+if TYPE_CHECKING:
+    from mcpstate.probe.report import Report
 
 
 def surface_path(lockfile_path: Path | str, server: str) -> Path:
@@ -107,3 +110,21 @@ def differing_tools(reviewed: Surface, live: Surface) -> str:
     parts = {"changed": sorted(n for n in before.keys() & now.keys() if before[n] != now[n]),
              "added": sorted(now.keys() - before.keys()), "removed": sorted(before.keys() - now.keys())}
     return "; ".join(f"{kind}: {', '.join(names)}" for kind, names in parts.items() if names)
+
+
+class Reviewed(NamedTuple):
+    """A server's reviewed surface: the lockfile's `tools:` and tools.json's tools."""
+
+    digest: str
+    tools: tuple[Mapping[str, Any], ...]
+
+
+def surface_verdict(report: Report | None, reviewed: Reviewed | None) -> tuple[str | None, str | None]:
+    """(reviewed | drifted | unreviewed | None when the tools could not be listed, what drifted)."""
+    if reviewed is None or report is None or report.skipped or report.auth_required:
+        return "unreviewed", None
+    if report.surface is None or report.surface_digest is None:
+        return None, None
+    if report.surface_digest == reviewed.digest:
+        return "reviewed", None
+    return "drifted", differing_tools(reviewed.tools, report.surface) or "the same tools, in other bytes"

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -15,7 +16,9 @@ import pytest
 from mcpstate.lockfile.load import load_schema
 from mcpstate.probe.surface import parse_surface, surface_bytes, surface_digest
 from testing.catalogue import NPM, NPM_SERVER, NPM_VERSIONS
+from testing.servers.remote_server import RemoteServer
 from tests.applyhelp import read_json
+from tests.commands.test_status_and_test import parse_prometheus
 
 pytestmark = pytest.mark.slow
 
@@ -139,3 +142,70 @@ def test_update_rewrites_only_pin_lines_and_records_the_new_tools(project, world
     assert new_tools != old_tools and f"tools: {surface_digest(new_tools)}" in after
     assert "# the team's servers" in after and "# the fixture" in after
     project.run("validate", check=True)
+
+
+def remote_lockfile(url: str, skip: bool = False) -> str:
+    test = "{timeout_s: 5, skip: true}" if skip else "{timeout_s: 5}"
+    return f"version: 1\nservers:\n  web:\n    source: remote\n    url: {url}\n    test: {test}\n"
+
+
+@pytest.fixture
+def drifting() -> Iterator[RemoteServer]:
+    server = RemoteServer("drift_tools,drift_after=1000").start()  # drifts when the test says so
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def test_a_remote_whose_tools_change_at_runtime_is_drift(project, drifting: RemoteServer) -> None:  # type: ignore[no-untyped-def]
+    project.write_lockfile(remote_lockfile(drifting.url))
+    project.run("lock", check=True)
+    assert "tools: sha256-" in project.read("mcpstate.lock.yaml")
+    project.run("apply", "--auto-approve", check=True)
+    assert project.run("plan", "--refresh-only", "--detailed-exitcode").returncode == 0
+    row = status_json(project)
+    assert (row["surface"], row["tools_drift"]) == ("reviewed", None)
+
+    drifting.drift_tools()
+    row = status_json(project)
+    assert (row["surface"], row["tools_drift"]) == ("drifted", "changed: echo")
+    text = project.run("status").stdout
+    assert "drifted" in text and "tools drifted: changed: echo" in text
+    metrics = parse_prometheus(project.run("status", "--format", "prometheus", check=True).stdout)
+    assert metrics["mcpstate_server_tools_drift"] == {("web", 1.0)}
+    refresh = project.run("plan", "--refresh-only", "--detailed-exitcode")
+    assert refresh.returncode == 2 and "tools drifted: changed: echo" in refresh.stdout
+    plain = project.run("plan", "--detailed-exitcode")  # offline: it cannot see a live change
+    assert plain.returncode == 0, plain.stdout
+
+
+def status_json(project: Any) -> dict[str, Any]:
+    doc = json.loads(project.run("status", "--format", "json").stdout)
+    jsonschema.validate(doc, load_schema("status"))
+    [row] = doc["servers"]
+    return row  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("behaviour, skip, reason", [
+    ("auth_required", False, "asks for a sign-in"), ("healthy", True, "test: {skip: true}")])
+def test_skipped_and_sign_in_servers_get_no_tools_and_are_unreviewed(
+        project, behaviour: str, skip: bool, reason: str) -> None:  # type: ignore[no-untyped-def]
+    server = RemoteServer(behaviour).start()
+    try:
+        project.write_lockfile(remote_lockfile(server.url, skip))
+        before = project.read("mcpstate.lock.yaml")
+        result = project.run("lock", "--format", "json", check=True)
+        doc = json.loads(result.stdout)
+        assert doc["tools"] == [] and [u["server"] for u in doc["unreviewed"]] == ["web"]
+        assert reason in doc["unreviewed"][0]["reason"]
+        assert project.read("mcpstate.lock.yaml") == before
+        assert not project.exists("mcpstate.lock.d/web/tools.json")
+        assert "web: surface unreviewed" in project.run("lock").stdout
+        project.run("apply", "--auto-approve", check=True)
+        row = status_json(project)
+        assert row["surface"] == "unreviewed"
+        metrics = parse_prometheus(project.run("status", "--format", "prometheus").stdout)
+        assert "mcpstate_server_tools_drift" not in metrics  # nothing to compare: no sample
+    finally:
+        server.stop()
