@@ -24,10 +24,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.importer.run import import_config
+    from mcpstate.importer.surfaces import recorder
     from mcpstate.render.importresult import import_result
 
     path = Path(args.from_path) if args.from_path else default_source(ctx.project_dir, args.client)
-    return import_result(import_config(ctx.project_dir, ctx.lockfile_path, path.resolve(), args.client))
+    record = recorder(ctx.lockfile_path, ctx.state_dir_even_without_lockfile(), ctx.out.progress)
+    return import_result(import_config(ctx.project_dir, ctx.lockfile_path, path.resolve(), args.client, record))
 
 
 def default_source(project_dir: Path, client: str) -> Path:
