@@ -30,7 +30,7 @@ class Added(NamedTuple):
     draft: Draft
     exports: Exports
     created: bool  # the lockfile did not exist before
-    surfaces: list[Recorded] = []  # its tools: recorded, or why its surface is unreviewed
+    surfaces: tuple[Recorded, ...] = ()  # its tools: recorded, or why its surface is unreviewed
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
@@ -66,7 +66,7 @@ def add_server(lockfile_path: Path, spec: str, as_name: str | None, record: Reco
     exports = Exports(name)
     draft = draft_from_server_json(name, entry.server, exports)
     resolve_drafts([draft], configured)
-    surfaces = record([draft], configured) if record else []
+    surfaces = tuple(record([draft], configured)) if record else ()
     text = before.decode("utf-8") if before is not None else STARTER
     edit.save(lockfile_path, before, append.append_servers(text, {name: draft.fields}))
     return Added(lockfile_path, base, entry.name, entry.version, draft, exports, before is None, surfaces)

@@ -36,7 +36,7 @@ class Imported(NamedTuple):
     drafts: list[Draft]
     secrets: Secrets
     skipped: list[str]
-    surfaces: list[Recorded] = []  # each added server's tools: recorded, or why unreviewed
+    surfaces: tuple[Recorded, ...] = ()  # each added server's tools: recorded, or why unreviewed
 
 
 def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: str,
@@ -58,11 +58,11 @@ def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: st
     secrets = Secrets()
     skipped: list[str] = []
     drafts = _drafts(entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
-    surfaces: list[Recorded] = []
+    surfaces: tuple[Recorded, ...] = ()
     if drafts:
         configured = lockfile.registries if lockfile else {}
         resolve_drafts(drafts, configured)
-        surfaces = record(drafts, configured) if record else []
+        surfaces = tuple(record(drafts, configured)) if record else ()
         text = append.append_servers(text, {d.name: d.fields for d in drafts})
     if before is None and not drafts:
         return Imported(path, lockfile_path, drafts, secrets, skipped)

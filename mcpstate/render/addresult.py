@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from mcpstate.importer.add import Added
-from mcpstate.lockfile.record import Recorded
 from mcpstate.lockfile.load import display
+from mcpstate.lockfile.record import Recorded
 from mcpstate.render.result import Line, Result
 
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from mcpstate.importer.adopt import Draft, Secrets
 from mcpstate.importer.run import Imported
-from mcpstate.render.addresult import unreviewed
 from mcpstate.lockfile.load import display
+from mcpstate.render.addresult import unreviewed
 from mcpstate.render.result import Line, Result
 
 
