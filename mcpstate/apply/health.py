@@ -57,7 +57,7 @@ def _spec_to_test(lockfile: Lockfile, name: str, version: str | None) -> ServerS
             raise UsageError(f"{name}: --version {version!r} is not an exact {spec.source} version "
                              "(as a lockfile pin: one version, no range, no path)")
         if version != spec.version:  # not the locked closure: installed unlocked, as written
-            spec = spec._replace(version=version, integrity=None, closure=None, lock_files={})
+            spec = spec._replace(version=version, integrity=None, closure=None, lock_files={}, tools=None)
     return spec
 
 
@@ -68,8 +68,24 @@ def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_di
     current = state.servers.get(spec.name)
     report = _probe(spec, store_path, spec.test, current.surface if current else None,
                     Path(lockfile.path).resolve().parent)
+    report = _against_reviewed(report, spec, Path(lockfile.path))
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)
+
+
+def _against_reviewed(report: Report, spec: ServerSpec, lockfile_path: Path) -> Report:
+    """DESIGN §12: `test` fails, as apply would, when the live tools are not the reviewed ones."""
+    from dataclasses import replace
+
+    from mcpstate.lockfile.surface import Reviewed, read_surface, surface_verdict
+
+    if spec.tools is None:
+        return report
+    verdict, what = surface_verdict(report, Reviewed(spec.tools, read_surface(lockfile_path, spec.name) or ()))
+    if verdict != "drifted":
+        return report
+    failure = f"the server's tools differ from the reviewed ones (tools.json): {what}"
+    return replace(report, passed=False, failures=(*report.failures, failure))
 
 
 def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: StateDir) -> Path | None:

@@ -114,6 +114,8 @@ def test_apply_refuses_tools_other_than_the_reviewed_ones(project, world) -> Non
             in result.stdout + result.stderr)
     assert {rel: (project.path / rel).read_bytes() for rel in targets} == targets
     assert not (project.path / ".mcpstate" / "state.json").exists()  # nothing committed
+    tested = project.run("test", "srv")  # `mcpstate test` holds the server to the same review
+    assert tested.returncode == 1 and "tools differ from the reviewed ones (tools.json): changed: echo" in tested.stdout
 
 
 def test_apply_records_the_reviewed_digest_and_surface(project, world) -> None:  # type: ignore[no-untyped-def]
