@@ -71,7 +71,7 @@ def unreviewed(spec: ServerSpec) -> Recorded:
 
 def _record(spec: ServerSpec, why: str, lockfile_path: Path, state_dir: StateDir,
             registries: Mapping[str, str | None], say: Callable[[str], None]) -> Recorded:
-    from mcpstate.apply.jobs import probe_launch
+    from mcpstate.probe import probe
     from mcpstate.store.launch import entry_launch, resolved
     from mcpstate.targets.variables import client_folders
 
@@ -87,7 +87,7 @@ def _record(spec: ServerSpec, why: str, lockfile_path: Path, state_dir: StateDir
         live = resolved(launch, os.environ, spec.name)
     except McpStateError as e:
         return Recorded(spec.name, None, None, f"not probed: {e}")
-    report = probe_launch(live, spec.test, None)
+    report = probe(live, spec.test, None)
     if not report.passed:
         return Recorded(spec.name, None, None, f"the health test failed: {'; '.join(report.failures)}")
     if report.auth_required or report.surface is None:
