@@ -112,6 +112,7 @@ class ServerSpec(NamedTuple):
     closure: str | None = None  # digest of the lock folder's closure files (lockfile/closure.py)
     lock_files: Mapping[str, bytes] = EMPTY  # those files, as read when the lockfile was loaded
     registry_name: str | None = None  # where `mcpstate add` found it in the MCP Registry
+    tools: str | None = None  # digest of the lock folder's tools.json: the reviewed surface (DESIGN §12)
 
     def config(self) -> dict[str, Any]:
         """What decides the written entry besides the version (recorded in the state)."""
@@ -179,13 +180,16 @@ class AppliedServer(NamedTuple):
     entries: Mapping[str, str]
     config: Mapping[str, Any]
     protected: bool = False
-    tools: tuple[Mapping[str, Any], ...] = ()
+    # the digest of the surface this revision was tested with (the lockfile's `tools:` when
+    # it had one, else the live one); None when unknown (not tested, auth required, old state)
+    tools: str | None = None
     applied_at: str | None = None
     previous: Mapping[str, Any] | None = None
     tx: str | None = None  # the transaction that committed this revision
     closure: str | None = None  # the digest of the lock folder's closure files
     # the surface this revision was tested with (probe/surface.py: tools.json's content),
-    # so a plan can show what a new tools.json changes; () when unknown
+    # so a plan can show what a new tools.json changes, and the probe what a new version
+    # removes; () when unknown
     surface: tuple[Mapping[str, Any], ...] = ()
 
 
@@ -232,6 +236,9 @@ class Observed(NamedTuple):
     legacy_store: frozenset[str] = frozenset()
     # whether store paths can be written through ${HOME} (MCPSTATE_HOME in the home folder)
     portable_store: bool = True
+    # `plan --refresh-only` only: remote servers whose live tools differ from the reviewed
+    # ones, with what differs ("changed: echo"); plain plan never probes
+    tools_drift: Mapping[str, str] = EMPTY
 
 
 class Change(NamedTuple):

@@ -24,8 +24,6 @@ from mcpstate.targets.variables import client_folders
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
 
-STORE_WAIT_S = 300.0  # a store gc holds the store lock exclusively for seconds
-
 
 @dataclass(frozen=True)
 class Tested:
@@ -60,23 +58,39 @@ def _spec_to_test(lockfile: Lockfile, name: str, version: str | None) -> ServerS
             raise UsageError(f"{name}: --version {version!r} is not an exact {spec.source} version "
                              "(as a lockfile pin: one version, no range, no path)")
         if version != spec.version:  # not the locked closure: installed unlocked, as written
-            spec = spec._replace(version=version, integrity=None, closure=None, lock_files={})
+            spec = spec._replace(version=version, integrity=None, closure=None, lock_files={}, tools=None)
     return spec
 
 
 def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_dir: StateDir) -> Tested:
     from mcpstate.probe import write_report
 
-    from mcpstate.store.lock import store_lock
+    from mcpstate.store.lock import WAIT_S, store_lock
 
     home = DataDir.from_environ()
     current = state.servers.get(spec.name)
-    with store_lock(home, shared=True, timeout_s=STORE_WAIT_S):  # no store gc while it is used
+    with store_lock(home, shared=True, timeout_s=WAIT_S):  # no store gc while it is used
         store_path = _stage(spec, lockfile, home, state_dir)
-        report = _probe(spec, store_path, spec.test, current.tools if current else None,
+        report = _probe(spec, store_path, spec.test, current.surface if current else None,
                         Path(lockfile.path).resolve().parent, home)
+    report = _against_reviewed(report, spec, Path(lockfile.path))
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)
+
+
+def _against_reviewed(report: Report, spec: ServerSpec, lockfile_path: Path) -> Report:
+    """DESIGN §12: `test` fails, as apply would, when the live tools are not the reviewed ones."""
+    from dataclasses import replace
+
+    from mcpstate.lockfile.surface import Reviewed, read_surface, surface_verdict
+
+    if spec.tools is None:
+        return report
+    verdict, what = surface_verdict(report, Reviewed(spec.tools, read_surface(lockfile_path, spec.name) or ()))
+    if verdict != "drifted":
+        return report
+    failure = f"the server's tools differ from the reviewed ones (tools.json): {what}"
+    return replace(report, passed=False, failures=(*report.failures, failure))
 
 
 def _stage(spec: ServerSpec, lockfile: Lockfile, home: DataDir, state_dir: StateDir) -> Path | None:

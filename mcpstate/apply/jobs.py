@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 DESCRIPTIONS = {"create": "Install complete", "import": "Adopted the existing entry",
                 "delete": "Deleted", "version": "Upgrade complete", "config": "Configuration changed",
-                "drift": "Drift repaired", "targets": "Targets changed", "recover": "Recovered and reapplied"}
+                "drift": "Drift repaired", "targets": "Targets changed", "recover": "Recovered and reapplied",
+                "tools": "Reviewed tools changed"}
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,7 @@ class ApplyOptions:
     parallelism: int = 4
     fail_fast: bool = False
     allow_protected: frozenset[str] = frozenset()
-    store_wait_s: float = 300.0  # a store gc holds the store lock exclusively for seconds
+    store_wait_s: float = 300.0  # store/lock.py's WAIT_S: a store gc holds it for seconds
 
 
 def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal: Journal,
@@ -43,7 +44,8 @@ def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal
     environ = dict(os.environ if environ is None else environ)
     return Env(project_dir, state_dir, DataDir.from_environ(environ), lockfile.targets,
                install_registries(lockfile.registries, environ),
-               journal, environ, probe_launch, write_report, options.allow_protected, say)
+               journal, environ, probe_launch, write_report, options.allow_protected, say,
+               Path(lockfile.path))
 
 
 def probe_launch(launch: Launch, spec: TestSpec, previous: Sequence[Mapping[str, Any]] | None) -> Report:

@@ -23,6 +23,7 @@ from mcpstate.stamps import now_iso
 from mcpstate.state.journal import Journal
 from mcpstate.store.launch import entry_launch, resolved
 from mcpstate.model import NOT_TESTED, AppliedServer, Launch, ServerSpec, State, Target, TestSpec
+from mcpstate.probe.surface import TOOLS_FILE
 from mcpstate.state.file import save_state, server_to_json
 from mcpstate.state.layout import StateDir
 from mcpstate.apply.swap import discard, read_entry, restore_entries, swap_entries
@@ -59,7 +60,8 @@ class Job:
     store_path: Path | None = None
     integrity: str | None = None
     launch: Launch | None = None
-    tools: tuple[Mapping[str, Any], ...] = ()
+    surface: tuple[Mapping[str, Any], ...] = ()  # what the test listed (tools.json's content)
+    tools: str | None = None           # its digest
     warnings: tuple[str, ...] = ()     # the health test's, shown in apply's output
     failure: StepFailed | None = None
     rolled_back: bool = False
@@ -81,6 +83,7 @@ class Env:
     write_report: ReportWriter
     allow_protected: frozenset[str] = frozenset()
     say: Say = print
+    lockfile_path: Path | None = None  # where the reviewed tools.json files are
 
 
 def prepare(job: Job, env: Env) -> None:
@@ -135,9 +138,10 @@ def _test(job: Job, env: Env) -> None:
     except McpStateError as e:
         raise StepFailed("testing", str(e)) from None
     _log(env, job, "testing")
-    previous = job.applied.tools if job.applied else None
+    previous = job.applied.surface if job.applied else None
     if spec.test.skip:  # DESIGN §8: never probed; swapped in untested, and the journal says so
-        job.tools, job.warnings = tuple(previous or ()), (NOT_TESTED,)
+        _keep_surface(job)
+        job.warnings = (NOT_TESTED,)
         env.say(f"[{job.server}] {NOT_TESTED}")
         _log(env, job, "tested", detail={"report": None, "not_tested": True, "warnings": [NOT_TESTED]})
         return
@@ -146,12 +150,37 @@ def _test(job: Job, env: Env) -> None:
     path = env.write_report(report, env.state_dir.reports, job.server, spec.version or spec.source)
     if not report.passed:
         raise StepFailed("testing", "; ".join(report.failures))
-    # a server that wants a sign-in shows no surface: keep the reviewed one, not an empty one
-    job.tools = tuple(previous or ()) if report.auth_required else tuple(t.to_json() for t in report.tools)
+    _check_surface(job, env, report)
     job.warnings = report.warnings
     for warning in report.warnings:
         env.say(f"[{job.server}] warning: {warning}")
     _log(env, job, "tested", detail={"report": str(path), "warnings": list(report.warnings)})
+
+
+def _check_surface(job: Job, env: Env, report: Report) -> None:
+    """DESIGN §7 testing: the live surface must be the reviewed one (`tools:`), if any."""
+    assert job.spec is not None
+    if report.auth_required or report.surface is None:
+        _keep_surface(job)  # a server that wants a sign-in shows no surface: keep the known one
+        return
+    job.surface, job.tools = report.surface, report.surface_digest
+    if job.spec.tools is not None and report.surface_digest != job.spec.tools:
+        raise StepFailed("testing", f"[{job.server}] the server's tools differ from the reviewed ones "
+                                    f"({TOOLS_FILE}): {_differing(job, env, report.surface)}")
+
+
+def _keep_surface(job: Job) -> None:
+    if job.applied is not None:
+        job.surface, job.tools = job.applied.surface, job.applied.tools
+
+
+def _differing(job: Job, env: Env, live: tuple[Mapping[str, Any], ...]) -> str:
+    from mcpstate.lockfile.surface import differing_tools, read_surface
+
+    reviewed = read_surface(env.lockfile_path, job.server) if env.lockfile_path else None
+    if reviewed is None:
+        return f"its digest is {job.tools}, tools: is {job.spec.tools if job.spec else None}"
+    return differing_tools(reviewed, live) or "the same tools, in other bytes"
 
 
 def switch(job: Job, env: Env, state: State) -> State:
@@ -241,7 +270,7 @@ def _applied(job: Job, revision: int, written: Mapping[str, str]) -> AppliedServ
         version=spec.version, integrity=job.integrity or spec.integrity,
         store_path=str(job.store_path) if job.store_path else None, entries=dict(written),
         config=spec.config(), protected=spec.protected, tools=job.tools,
-        applied_at=now_iso(), previous=previous, tx=job.tx, closure=spec.closure)
+        applied_at=now_iso(), previous=previous, tx=job.tx, closure=spec.closure, surface=job.surface)
 
 
 def _without_previous(record: dict[str, Any] | None) -> dict[str, Any] | None:

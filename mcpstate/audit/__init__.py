@@ -51,8 +51,8 @@ def run_audit(lockfile: Lockfile, state: State, environ: Mapping[str, str]) -> A
 
 def recorded_surfaces(lockfile: Lockfile, state: State) -> dict[str, Sequence[Mapping[str, Any]]]:
     """The tools of each lockfile server's committed revision, when it recorded any."""
-    return {name: applied.tools for name, applied in state.servers.items()
-            if name in lockfile.servers and applied.tools}
+    return {name: applied.surface for name, applied in state.servers.items()
+            if name in lockfile.servers and applied.surface}
 
 
 def lint_surfaces(surfaces: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[ServerLint]:

@@ -22,6 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.importer.add import add_server
+    from mcpstate.importer.surfaces import recorder
     from mcpstate.render.addresult import add_result
 
-    return add_result(add_server(ctx.lockfile_path, args.spec, args.as_name))
+    record = recorder(ctx.lockfile_path, ctx.state_dir_even_without_lockfile(), ctx.out.progress)
+    return add_result(add_server(ctx.lockfile_path, args.spec, args.as_name, record))

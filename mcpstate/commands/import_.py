@@ -24,11 +24,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(ctx: Context, args: argparse.Namespace) -> Result:
     from mcpstate.importer.run import import_config
+    from mcpstate.importer.surfaces import recorder
     from mcpstate.render.importresult import import_result
     from mcpstate.state.ignore import ignore_state_dir
 
     path = Path(args.from_path) if args.from_path else default_source(ctx.project_dir, args.client)
-    result = import_result(import_config(ctx.project_dir, ctx.lockfile_path, path.resolve(), args.client))
+    record = recorder(ctx.lockfile_path, ctx.state_dir_even_without_lockfile(), ctx.out.progress)
+    result = import_result(import_config(ctx.project_dir, ctx.lockfile_path, path.resolve(), args.client, record))
     added = ignore_state_dir(ctx.project_dir, ctx.state_dir_even_without_lockfile()) if result.code == 0 else None
     return result._replace(messages=[*result.messages, added]) if added else result
 

@@ -33,7 +33,7 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     state = load_state(state_dir)
     launches, problems = status_launches(state, lockfile, state_dir)
     reports = probe_all(launches, max(1, args.parallelism))
-    rows = status_rows(state.servers, reports, problems)
+    rows = status_rows(state.servers, reports, problems, _reviewed(lockfile))
     # the metrics carry the health; a failed unit every minute would only be noise
     code = 1 if problem else 0 if args.format == "prometheus" or all(r["up"] is not False for r in rows) else 1
     document = {"format_version": "1", "lockfile": {"valid": problem is None, "error": problem}, "servers": rows}
@@ -43,6 +43,20 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
         _write_file(ctx, args.output, result, args.format)
         return Result(code, errors=result.errors)
     return result
+
+
+def _reviewed(lockfile: Any) -> dict[str, Any]:
+    """Each lockfile server's reviewed surface (its `tools:`, checked on load, and tools.json)."""
+    from mcpstate.lockfile.surface import Reviewed, read_surface
+
+    if lockfile is None:
+        return {}
+    found = {}
+    for name, spec in lockfile.servers.items():
+        tools = read_surface(lockfile.path, name) if spec.tools else None
+        if spec.tools and tools is not None:
+            found[name] = Reviewed(spec.tools, tools)
+    return found
 
 
 def _text(rows: list[dict[str, Any]], fmt: str, lockfile_valid: bool) -> Text:

@@ -1,6 +1,6 @@
 """mcpstate update: move pins to WANTED (LATEST with --latest), refresh their
-integrity and re-lock their closures (the lock folder first), rewriting only those
-lines of the lockfile."""
+integrity, re-lock their closures and record their tool surfaces (the lock folder
+first), rewriting only those lines of the lockfile."""
 
 from __future__ import annotations
 
@@ -58,20 +58,26 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
 
 
 def _relock(ctx: Context, lockfile: Any, moves: list[Move], edits: list[Any]) -> list[Any]:
-    """The moved pins' closures, locked and written to the lock folder; a server without
-    `closure:` stays so (`mcpstate lock` adopts it)."""
+    """The moved pins' closures, locked, and their surfaces, recorded from the new
+    version, written to the lock folder; a server without `closure:` stays so (`mcpstate
+    lock` adopts it), one with `test: {skip: true}` gets no `tools:`."""
     import os
 
+    from mcpstate.lockfile.record import record_surfaces, with_tools, write_recorded
     from mcpstate.lockfile.relock import lock_closures, with_closures, write_locked
     from mcpstate.registry.urls import install_registries
 
-    moved = {m.server: m for m in moves}
-    specs = [lockfile.servers[name]._replace(version=m.new, integrity=m.integrity) for name, m in moved.items()
-             if lockfile.servers[name].closure]
+    moved = [lockfile.servers[m.server]._replace(version=m.new, integrity=m.integrity) for m in moves]
     registries = install_registries(lockfile.registries, os.environ)
-    locked = lock_closures(ctx.lockfile_path, specs, registries, refresh=False)
+    locked = lock_closures(ctx.lockfile_path, [s for s in moved if s.closure], registries, refresh=False)
+    relocked = {d.server: d for d in locked}
+    due = [(s._replace(closure=relocked[s.name].closure, lock_files=relocked[s.name].files)
+            if s.name in relocked else s, "pin moved") for s in moved if not s.test.skip]
+    recorded = record_surfaces(due, ctx.lockfile_path, ctx.state_dir(lockfile.state_dir), registries,
+                               ctx.out.progress)
     write_locked(ctx.lockfile_path, locked)
-    return with_closures(edits, locked)
+    write_recorded(ctx.lockfile_path, recorded)
+    return with_tools(with_closures(edits, locked), recorded)
 
 
 def update_json(moves: list[Move], dry_run: bool) -> dict[str, Any]:

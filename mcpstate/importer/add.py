@@ -9,10 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from mcpstate.importer.adopt import Draft
 from mcpstate.importer.serverjson import Exports
+from mcpstate.lockfile.record import Recorded
+
+if TYPE_CHECKING:
+    from mcpstate.importer.surfaces import Recorder
 
 
 class Added(NamedTuple):
@@ -26,6 +30,7 @@ class Added(NamedTuple):
     draft: Draft
     exports: Exports
     created: bool  # the lockfile did not exist before
+    surfaces: tuple[Recorded, ...] = ()  # its tools: recorded, or why its surface is unreviewed
 
 
 def split_spec(spec: str) -> tuple[str, str | None]:
@@ -38,9 +43,10 @@ def split_spec(spec: str) -> tuple[str, str | None]:
     return name, version or None
 
 
-def add_server(lockfile_path: Path, spec: str, as_name: str | None) -> Added:
-    """Append the registry server `spec` (NAME[@VERSION]) to the lockfile, locked.
-    Nothing is written when the server cannot be found, drafted or pinned."""
+def add_server(lockfile_path: Path, spec: str, as_name: str | None, record: Recorder | None = None) -> Added:
+    """Append the registry server `spec` (NAME[@VERSION]) to the lockfile, locked, its
+    tool surface recorded by `record` when given. Nothing is written when the server
+    cannot be found, drafted or pinned."""
     from mcpstate.importer.run import resolve_drafts
     from mcpstate.importer.serverjson import draft_from_server_json, server_name
     from mcpstate.lockfile import append, edit
@@ -60,9 +66,10 @@ def add_server(lockfile_path: Path, spec: str, as_name: str | None) -> Added:
     exports = Exports(name)
     draft = draft_from_server_json(name, entry.server, exports)
     resolve_drafts([draft], configured)
+    surfaces = tuple(record([draft], configured)) if record else ()
     text = before.decode("utf-8") if before is not None else STARTER
     edit.save(lockfile_path, before, append.append_servers(text, {name: draft.fields}))
-    return Added(lockfile_path, base, entry.name, entry.version, draft, exports, before is None)
+    return Added(lockfile_path, base, entry.name, entry.version, draft, exports, before is None, surfaces)
 
 
 def _refuse_clash(name: str, existing: set[str], defaulted: bool) -> None:

@@ -9,10 +9,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from mcpstate.importer.adopt import Draft, Secrets
 from mcpstate.lockfile.load import display
+from mcpstate.lockfile.record import Recorded
+
+if TYPE_CHECKING:
+    from mcpstate.importer.surfaces import Recorder
 
 HEADER = """\
 # mcpstate lockfile: the MCP servers of this project, pinned and reviewed.
@@ -32,11 +36,14 @@ class Imported(NamedTuple):
     drafts: list[Draft]
     secrets: Secrets
     skipped: list[str]
+    surfaces: tuple[Recorded, ...] = ()  # each added server's tools: recorded, or why unreviewed
 
 
-def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: str) -> Imported:
-    """Add the servers of the client config at `path` to the lockfile (made if missing).
-    Nothing is written when any server cannot be pinned."""
+def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: str,
+                  record: Recorder | None = None) -> Imported:
+    """Add the servers of the client config at `path` to the lockfile (made if missing),
+    their tool surfaces recorded by `record` when given. Nothing is written when any
+    server cannot be pinned."""
     from mcpstate.importer.clients import read_entries
     from mcpstate.importer.targets import add_target, flow, target_for
     from mcpstate.lockfile import append, edit
@@ -51,14 +58,17 @@ def import_config(project_dir: Path, lockfile_path: Path, path: Path, client: st
     secrets = Secrets()
     skipped: list[str] = []
     drafts = _drafts(entries, set(lockfile.servers) if lockfile else set(), secrets, skipped)
+    surfaces: tuple[Recorded, ...] = ()
     if drafts:
-        resolve_drafts(drafts, lockfile.registries if lockfile else {})
+        configured = lockfile.registries if lockfile else {}
+        resolve_drafts(drafts, configured)
+        surfaces = tuple(record(drafts, configured)) if record else ()
         text = append.append_servers(text, {d.name: d.fields for d in drafts})
     if before is None and not drafts:
         return Imported(path, lockfile_path, drafts, secrets, skipped)
     if before is None or text != before.decode("utf-8"):
         edit.save(lockfile_path, before, text)
-    return Imported(path, lockfile_path, drafts, secrets, skipped)
+    return Imported(path, lockfile_path, drafts, secrets, skipped, surfaces)
 
 
 def _drafts(entries: Mapping[str, dict[str, Any]], existing: set[str], secrets: Secrets,

@@ -45,6 +45,11 @@ def digest(files: Mapping[str, bytes]) -> str:
     return "sha256-" + h.hexdigest()
 
 
+def valid_server_name(name: object) -> bool:
+    """A name the rules accept (the others are reported there, not here)."""
+    return isinstance(name, str) and _SERVER_NAME.fullmatch(name) is not None
+
+
 def server_folder(lockfile_path: Path | str, server: str) -> Path:
     if not _SERVER_NAME.fullmatch(server):
         raise ValueError(f"{server!r} is not a server name")  # the rules refused it before

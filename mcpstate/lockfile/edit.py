@@ -30,15 +30,17 @@ class Edit:
     version: str | None = None
     integrity: str | None = None
     closure: str | None = None
+    tools: str | None = None
 
 
 Splice = tuple[int, int, str]  # replace text[start:end] with the string
 
 
 def rewrite(text: str, edits: Sequence[Edit]) -> str:
-    """`text` with the `version:`/`integrity:`/`closure:` values of `edits` replaced;
-    a missing `integrity:` or `closure:` line is inserted after `version:` (closure
-    after integrity)."""
+    """`text` with the `version:`/`integrity:`/`closure:`/`tools:` values of `edits`
+    replaced; a missing `integrity:`, `closure:` or `tools:` line is inserted, in that
+    order, after the last of the server's pin lines (`version:`, ..., or `url:`/`command:`
+    for a server without a version)."""
     root, before = load_nodes(text)
     servers = _servers_node(root)
     shared = _shared_nodes(root)
@@ -120,8 +122,9 @@ def _server_splices(text: str, node: yaml.Node, edit: Edit, shared: set[int]) ->
     return splices
 
 
-_KEYS = ("version", "integrity", "closure")
-_INSERTED = ("integrity", "closure")  # in this order, after the last of version/integrity
+_KEYS = ("version", "integrity", "closure", "tools")
+_INSERTED = ("integrity", "closure", "tools")  # in this order, after the last line of _ANCHORS
+_ANCHORS = ("command", "url", "version", "integrity", "closure", "tools")
 
 
 def _replace(text: str, node: yaml.Node, value: str, where: str, shared: set[int]) -> Splice:
@@ -143,9 +146,9 @@ def _replace(text: str, node: yaml.Node, value: str, where: str, shared: set[int
 
 def _insert_lines(text: str, node: yaml.MappingNode, values: list[tuple[str, str]],
                   where: str) -> Splice:
-    """`key: value` lines for `values`, after the line of `integrity:` (else `version:`)."""
-    anchors = {k.value: (k, v) for k, v in node.value if k.value in ("version", "integrity")}
-    anchor = anchors.get("integrity") or anchors.get("version")
+    """`key: value` lines for `values`, after the last pin line of the server."""
+    anchors = [(k, v) for k, v in node.value if k.value in _ANCHORS]
+    anchor = max(anchors, key=lambda pair: pair[1].end_mark.index) if anchors else None
     first = values[0][0]
     if node.flow_style or anchor is None:
         refuse(f"{where} is {'a flow mapping' if node.flow_style else 'without `version:`'}, "

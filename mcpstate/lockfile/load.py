@@ -37,9 +37,9 @@ def load_lockfile(path: Path, deep: bool = False, closures: bool = True,
     """Read, check and build the lockfile; raise LockfileError listing every problem.
 
     `deep` also checks update constraints with the real npm and PEP 440 parsers;
-    `closures=False` skips the lock folder check (for `mcpstate lock`, which mends it);
-    `checked_in`: a state dir that may keep the checked document of these very bytes,
-    sparing the parse, the schema and the rules (lockfile/checked.py)."""
+    `closures=False` skips the lock folder checks, closures and tool surfaces (for
+    `mcpstate lock`, which mends them); `checked_in`: a state dir that may keep the checked
+    document of these very bytes, sparing the parse, the schema and the rules (lockfile/checked.py)."""
     try:
         raw = Path(path).read_bytes()
     except FileNotFoundError:
@@ -68,8 +68,9 @@ def live_problems(data: dict[str, Any], path: Path, closures: bool = True) -> li
     found = state_dir_problems(data, Path(path).parent)
     if closures:
         from mcpstate.lockfile.closure import closure_problems
+        from mcpstate.lockfile.surface import surface_problems
 
-        found += closure_problems(data, path)
+        found += closure_problems(data, path) + surface_problems(data, path)
     return found
 
 
@@ -183,8 +184,8 @@ def build_target(raw: dict[str, Any]) -> Target:
 
 def build_server(name: str, raw: dict[str, Any], default_test: dict[str, Any]) -> ServerSpec:
     test = build_test({**default_test, **raw.get("test", {})})
-    fields = {k: raw[k] for k in ("package", "version", "integrity", "closure", "bin", "command", "url",
-                                  "transport", "registry_name") if k in raw}
+    fields = {k: raw[k] for k in ("package", "version", "integrity", "closure", "tools", "bin", "command",
+                                  "url", "transport", "registry_name") if k in raw}
     return ServerSpec(
         name=name, source=raw["source"], args=tuple(raw.get("args", ())),
         env=dict(raw.get("env", {})), headers=dict(raw.get("headers", {})),

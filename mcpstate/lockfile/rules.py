@@ -30,7 +30,7 @@ ALLOWED = {
     "command": {"command", "args", "env"},
     "remote": {"url", "transport", "headers"},
 }
-COMMON = {"source", "protected", "test", "registry_name"}
+COMMON = {"source", "protected", "test", "registry_name", "tools"}
 KNOWN = set().union(*ALLOWED.values(), COMMON)
 REQUIRED = {"npm": ("package", "version"), "pypi": ("package", "version"),
             "command": ("command",), "remote": ("url",)}

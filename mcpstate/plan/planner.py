@@ -70,7 +70,7 @@ def _plan_server(spec: ServerSpec, applied: AppliedServer | None, lockfile: Lock
                   details)
 
 
-_WEIGHT = ("version", "closure", "config", "targets", "drift")
+_WEIGHT = ("version", "closure", "config", "tools", "targets", "drift")
 
 
 def _reasons(before: dict[str, Any], after: dict[str, Any], applied: AppliedServer,
@@ -86,6 +86,8 @@ def _reasons(before: dict[str, Any], after: dict[str, Any], applied: AppliedServ
         config.append("store: moves from the project's own store into the shared store (MCPSTATE_HOME)")
     if config:
         reasons["config"] = config
+    if after.get("tools") and before.get("tools") != after["tools"]:  # the reviewed surface moved
+        reasons["tools"] = [f"tools: {before.get('tools') or '(not recorded)'} -> {after['tools']}"]
     if before["targets"] != after["targets"]:
         reasons["targets"] = _target_lines(before["targets"], after["targets"])
     drift = drift_lines(applied, observed)
@@ -107,6 +109,8 @@ def drift_lines(applied: AppliedServer, observed: Observed) -> list[str]:
             lines.append(f"drift: entry in {path} changed outside mcpstate")
     if applied.store_path and applied.store_path not in observed.intact_store | observed.legacy_store:
         lines.append(f"drift: store entry {applied.store_path} is missing or damaged")
+    if applied.name in observed.tools_drift:
+        lines.append(f"drift: tools drifted: {observed.tools_drift[applied.name]}")
     return lines
 
 
@@ -122,14 +126,14 @@ def _delete(applied: AppliedServer) -> Change:
 def desired_summary(spec: ServerSpec, lockfile: Lockfile) -> dict[str, Any]:
     """What the plan shows as `after`: names and references only, never secret values."""
     return {"source": spec.source, "package": spec.package, "version": spec.version,
-            "integrity": spec.integrity, "closure": spec.closure, "config": spec.config(),
-            "targets": sorted(t.path for t in lockfile.targets if t.serves(spec.name))}
+            "integrity": spec.integrity, "closure": spec.closure, "tools": spec.tools,
+            "config": spec.config(), "targets": sorted(t.path for t in lockfile.targets if t.serves(spec.name))}
 
 
 def applied_summary(applied: AppliedServer) -> dict[str, Any]:
     return {"source": applied.source, "package": applied.package, "version": applied.version,
-            "integrity": applied.integrity, "closure": applied.closure, "config": dict(applied.config),
-            "targets": sorted(applied.entries)}
+            "integrity": applied.integrity, "closure": applied.closure, "tools": applied.tools,
+            "config": dict(applied.config), "targets": sorted(applied.entries)}
 
 
 def _version_line(before: dict[str, Any], after: dict[str, Any]) -> str:

@@ -44,6 +44,11 @@ def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool 
     lockfile = load_lockfile(project.lockfile_path, checked_in=project.state_dir_for(None))
     state_dir = project.state_dir_for(lockfile.state_dir)
     observed, warnings, running = observe(project.dir, lockfile, state_dir)
+    if refresh_only:  # the one plan that looks at live servers: remote tools may drift
+        from mcpstate.plan.livetools import remote_tools_drift
+
+        drift, missed = remote_tools_drift(lockfile, observed.state, project.dir)
+        observed, warnings = observed._replace(tools_drift=drift), [*warnings, *missed]
     moved = moved_pins(lockfile, observed.state)
     if moved:
         raise LockfileError(moved)

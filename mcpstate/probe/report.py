@@ -13,6 +13,7 @@ from mcpstate.stamps import file_stamp
 from mcpstate.fsutil import atomic_write, ensure_private_dir
 from mcpstate.model import NOT_TESTED
 from mcpstate.secrets.redact import redact_data
+from mcpstate.probe.surface import Surface
 from mcpstate.probe.tools import ToolDiff, ToolInfo
 
 FORMAT_VERSION = "1"
@@ -73,6 +74,10 @@ class Report:
     # passed with a warning, and its tool surface is unknown (`tools` empty, no diff)
     auth_required: bool = False
     skipped: bool = False  # `test: {skip: true}`: nothing was probed ("not tested")
+    # the listed tools as tools.json would hold them (probe/surface.py) and that file's
+    # digest, the lockfile's `tools:`; None when the tools could not be read
+    surface: Surface | None = None
+    surface_digest: str | None = None
 
     @property
     def tool_names(self) -> tuple[str, ...]:
@@ -88,6 +93,8 @@ class Report:
             "breaking": self.breaking, "smoke": [result.to_json() for result in self.smoke],
             "load": self.load.to_json() if self.load else None, "stderr_tail": list(self.stderr_tail),
             "auth_required": self.auth_required, "skipped": self.skipped,
+            "surface": [dict(tool) for tool in self.surface] if self.surface is not None else None,
+            "surface_digest": self.surface_digest,
         }
 
 

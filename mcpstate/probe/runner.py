@@ -13,11 +13,13 @@ from typing import Any, Mapping, Sequence
 from mcpstate.errors import ProbeError
 from mcpstate.model import SmokeCall, TestSpec
 from mcpstate.probe.interrupt import cancel_on_signal
-from mcpstate.probe.jsonrpc import AuthorizationRequired, DeadlineExceeded, ProbeFailure, RpcError, ServerGone
+from mcpstate.probe.jsonrpc import (AuthorizationRequired, DeadlineExceeded, ProbeFailure, ProtocolViolation,
+                                    RpcError, ServerGone)
 from mcpstate.probe.launch import Launch, redact, secret_values
 from mcpstate.probe.load import run_load
 from mcpstate.probe.report import LoadResult, Report, SmokeResult
 from mcpstate.probe.session import Handshake, Session, Transport
+from mcpstate.probe.surface import Surface, SurfaceError, surface_bytes, surface_digest, surface_of
 from mcpstate.probe.tools import ToolDiff, ToolInfo, diff_tools, tool_infos
 from mcpstate.probe.usage import measure_tree
 from mcpstate.secrets.redact import redact as redact_resolved
@@ -79,6 +81,7 @@ class _Run:
     warnings: list[str] = field(default_factory=list)
     handshake: Handshake | None = None
     tools: tuple[ToolInfo, ...] | None = None
+    surface: Surface | None = None
     smoke: list[SmokeResult] = field(default_factory=list)
     rss_mb: float | None = None
     load: LoadResult | None = None
@@ -104,7 +107,9 @@ class _Run:
             transport.start()
             self.handshake = session.handshake(self.deadline)
             self.phase = "tools/list"
-            self.tools = tool_infos(session.list_tools(self.deadline))
+            listing = session.list_tools(self.deadline)
+            self.tools = tool_infos(listing)
+            self.surface = _surface(listing)
             for call in self.spec.smoke:
                 self.phase = f"the smoke call {call.tool}"
                 self.smoke.append(self._smoke(session, call))
@@ -137,6 +142,8 @@ class _Run:
             breaking=breaking, smoke=tuple(_clean_smoke(s, secrets) for s in self.smoke), load=self.load,
             stderr_tail=_clean(transport.stderr_tail() if transport else [], secrets),
             duration_ms=_ms_since(self.started), auth_required=self.auth_required,
+            surface=self.surface,
+            surface_digest=surface_digest(surface_bytes(self.surface)) if self.surface is not None else None,
         )
 
     def _check_tools(self, diff: ToolDiff) -> bool:
@@ -166,6 +173,15 @@ class _Run:
         if self.handshake is None or transport is None:
             return None
         return round((self.handshake.answered_at - transport.started) * 1000, 1)
+
+
+def _surface(listing: Sequence[Mapping[str, Any]]) -> Surface:
+    """The listing as tools.json holds it; a listing no reviewer could pin (a tool twice)
+    fails the test like any other protocol violation."""
+    try:
+        return surface_of(listing)
+    except SurfaceError as exc:
+        raise ProtocolViolation(f"tools/list: {exc}") from None
 
 
 def _judge(result: Mapping[str, Any], expect: str | None) -> tuple[bool, str]:

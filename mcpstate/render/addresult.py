@@ -3,17 +3,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from mcpstate.importer.add import Added
 from mcpstate.lockfile.load import display
+from mcpstate.lockfile.record import Recorded
 from mcpstate.render.result import Line, Result
 
 
 def add_result(added: Added) -> Result:
     notes = [f"{added.draft.name}: {note}" for note in added.draft.notes]
-    warnings = notes + ([exports_warning(added)] if added.exports.why else [])
+    warnings = notes + ([exports_warning(added)] if added.exports.why else []) + unreviewed(added.surfaces)
     return Result(0, _document(added, warnings), _lines(added), warnings=warnings)
+
+
+def unreviewed(surfaces: Sequence[Recorded]) -> list[str]:
+    """A warning for each added server whose tools nobody can review yet (no `tools:`)."""
+    return [f"{r.server}: surface unreviewed ({r.why}); it gets no tools: pin, run `mcpstate lock` "
+            "to record it once it can be probed" for r in surfaces if not r.reviewed]
 
 
 def exports_warning(added: Added) -> str:
@@ -40,6 +48,7 @@ def _document(added: Added, warnings: list[str]) -> dict[str, Any]:
             "registry_name": added.registry_name, "registry_version": added.registry_version,
             "server": added.draft.name, "source": f["source"], "package": f.get("package"),
             "version": f.get("version"), "integrity": f.get("integrity"), "url": f.get("url"),
+            "tools": f.get("tools"),
             "created_lockfile": added.created,
             "variables": [{"variable": v, "why": why} for v, why in added.exports.why.items()],
             "warnings": warnings}

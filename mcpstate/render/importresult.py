@@ -11,6 +11,7 @@ from typing import Any
 from mcpstate.importer.adopt import Draft, Secrets
 from mcpstate.importer.run import Imported
 from mcpstate.lockfile.load import display
+from mcpstate.render.addresult import unreviewed
 from mcpstate.render.result import Line, Result
 
 
@@ -18,7 +19,7 @@ def import_result(imported: Imported) -> Result:
     """The warnings go to stderr in both formats, and into the JSON document too."""
     notes = [f"{d.name}: {note}" for d in imported.drafts for note in d.notes]
     notes += [secrets_warning(imported.secrets)] if imported.secrets.users else []
-    warnings = imported.skipped + notes
+    warnings = imported.skipped + notes + unreviewed(imported.surfaces)
     return Result(0, _document(imported, warnings), _lines(imported), warnings=warnings)
 
 

@@ -6,17 +6,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mcpstate.lockfile.surface import Reviewed, surface_verdict
 from mcpstate.model import AppliedServer
 from mcpstate.render.table import table
 
 
 def status_rows(state_servers: Mapping[str, AppliedServer], reports: Mapping[str, Any],
-                problems: Mapping[str, str]) -> list[dict[str, Any]]:
+                problems: Mapping[str, str], reviewed: Mapping[str, Reviewed] | None = None
+                ) -> list[dict[str, Any]]:
     rows = []
     for name, applied in state_servers.items():
         report = reports.get(name)
         failures = list(report.failures) if report else [problems.get(name, "not probed")]
         tested = not (report and report.skipped)
+        surface, drifted = surface_verdict(report, (reviewed or {}).get(name))
         rows.append({
             "server": name, "source": applied.source, "version": applied.version,
             # not tested (`test: {skip: true}`): neither up nor down, null
@@ -27,15 +30,16 @@ def status_rows(state_servers: Mapping[str, AppliedServer], reports: Mapping[str
             "rss_mb": report.rss_mb if report else None,
             "tools": len(report.tools) if report and not (report.skipped or report.auth_required) else None,
             "generation": report.generation if report else None,
+            "surface": surface, "tools_drift": drifted,
             "failures": failures})
     return rows
 
 
 def status_text(rows: list[dict[str, Any]]) -> list[str]:
-    head = ["SERVER", "VERSION", "REVISION", "UP", "STARTUP", "RSS", "TOOLS", "DETAIL"]
+    head = ["SERVER", "VERSION", "REVISION", "UP", "STARTUP", "RSS", "TOOLS", "SURFACE", "DETAIL"]
     body = [[r["server"], r["version"] or "-", str(r["revision"]), _up(r),
              _num(r["startup_ms"], "ms"), _num(r["rss_mb"], "MiB"), _num(r["tools"], ""),
-             _detail(r)[:120]] for r in rows]
+             r["surface"] or "-", _detail(r)[:120]] for r in rows]
     return table(head, body)
 
 
@@ -48,7 +52,8 @@ def _detail(row: dict[str, Any]) -> str:
         return "not tested (test: {skip: true})"
     if row["auth_required"]:  # up, but its tools could not be read: say so first
         return "auth required (the client will sign in; tools not read)"
-    return "; ".join(row["failures"])
+    drift = [f"tools drifted: {row['tools_drift']}"] if row["tools_drift"] else []
+    return "; ".join(drift + row["failures"])
 
 
 def _num(value: float | None, unit: str) -> str:
@@ -64,6 +69,9 @@ METRICS = (
     ("mcpstate_server_startup_seconds", "gauge", "spawn to handshake answer", "startup_s"),
     ("mcpstate_server_rss_bytes", "gauge", "resident memory of the server's process tree", "rss_bytes"),
     ("mcpstate_server_tools", "gauge", "tools the server lists", "tools"),
+    ("mcpstate_server_tools_drift", "gauge", ("1 when the live tools differ from the reviewed ones "
+                                              "(the lockfile's tools:), 0 when equal; no sample for an "
+                                              "unreviewed surface"), "tools_drift"),
     ("mcpstate_server_revision", "gauge", "the committed revision", "revision"),
 )
 
@@ -88,6 +96,8 @@ def _metric_value(row: dict[str, Any], key: str) -> float | None:
         return None if row["up"] is None else 1.0 if row["up"] else 0.0
     if key in ("tested", "auth_required"):
         return 1.0 if row[key] else 0.0
+    if key == "tools_drift":
+        return {"reviewed": 0.0, "drifted": 1.0}.get(row["surface"] or "")
     if key == "startup_s":
         return row["startup_ms"] / 1000 if row["startup_ms"] is not None else None
     if key == "rss_bytes":

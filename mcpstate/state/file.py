@@ -88,19 +88,45 @@ def _server(name: str, raw: dict[str, Any]) -> AppliedServer:
     for key in ("package", "version", "integrity", "store_path", "tx", "closure"):
         if not isinstance(raw.get(key), (str, type(None))):
             raise ValueError(f"servers.{name}.{key} must be text or null, got {raw[key]!r}")
-    if not isinstance(raw.get("config", {}), dict) or not isinstance(raw.get("tools", []), list):
-        raise ValueError(f"servers.{name}: config must be an object and tools a list")
-    surface = raw.get("surface", [])
-    if not isinstance(surface, list) or not all(isinstance(t, dict) and isinstance(t.get("name"), str)
-                                                for t in surface):
-        raise ValueError(f"servers.{name}.surface must be a list of tools with names")
+    if not isinstance(raw.get("config", {}), dict):
+        raise ValueError(f"servers.{name}: config must be an object")
+    digest, surface = _tools(name, raw.get("tools"), raw.get("surface", []))
     return AppliedServer(
         name=name, revision=int(raw["revision"]), source=str(raw["source"]),
         package=raw.get("package"), version=raw.get("version"), integrity=raw.get("integrity"),
         store_path=raw.get("store_path"), entries=entries, config=dict(raw.get("config", {})),
-        protected=bool(raw.get("protected", False)), tools=tuple(raw.get("tools", ())),
+        protected=bool(raw.get("protected", False)), tools=digest,
         applied_at=raw.get("applied_at"), previous=raw.get("previous"), tx=raw.get("tx"),
-        closure=raw.get("closure"), surface=tuple(surface))
+        closure=raw.get("closure"), surface=surface)
+
+
+def _tools(name: str, tools: object, surface: object) -> tuple[str | None, tuple[dict[str, Any], ...]]:
+    """`tools` (the surface digest) and `surface`. States written before the digest kept
+    a list of tools under `tools`: it stands in for the surface when there is none (the
+    fields they had: name, description, input schema), with no digest."""
+    if not isinstance(surface, list) or not all(_named(t) for t in surface):
+        raise ValueError(f"servers.{name}.surface must be a list of tools with names")
+    if tools is None or isinstance(tools, str):
+        return tools, tuple(surface)
+    if not isinstance(tools, list) or not all(_named(t) for t in tools):
+        raise ValueError(f"servers.{name}.tools must be a surface digest (or, as older states wrote, a list)")
+    old = tuple(_from_listed(t) for t in tools)
+    return None, tuple(surface) or old
+
+
+def _named(tool: object) -> bool:
+    return isinstance(tool, dict) and isinstance(tool.get("name"), str)
+
+
+def _from_listed(tool: dict[str, Any]) -> dict[str, Any]:
+    """An old state's tool entry (ToolInfo.to_json) in tools.json's field names."""
+    out: dict[str, Any] = {"name": tool["name"]}
+    if tool.get("description"):
+        out["description"] = tool["description"]
+    schema = tool.get("input_schema", tool.get("inputSchema"))
+    if isinstance(schema, dict):
+        out["inputSchema"] = schema
+    return out
 
 
 def server_to_json(server: AppliedServer) -> dict[str, Any]:
@@ -109,7 +135,7 @@ def server_to_json(server: AppliedServer) -> dict[str, Any]:
         "version": server.version, "integrity": server.integrity, "closure": server.closure,
         "store_path": server.store_path,
         "entries": dict(server.entries), "config": dict(server.config),
-        "protected": server.protected, "tools": list(server.tools),
+        "protected": server.protected, "tools": server.tools,
         "applied_at": server.applied_at, "previous": server.previous, "tx": server.tx,
         **({"surface": [dict(tool) for tool in server.surface]} if server.surface else {}),
     }

@@ -14,6 +14,7 @@ from mcpstate.fsutil import flock_within
 from mcpstate.home import DataDir
 
 POLL_S = 0.02
+WAIT_S = 300.0  # a store gc holds the lock exclusively for seconds; longer is a stuck process
 
 
 @contextmanager

@@ -32,9 +32,9 @@ WORDS = frozenset({
     "healthy", "add_tool", "remove_tool", "change_schema", "crash", "hang", "garbage",
     "exit_after_handshake", "memory_hog", "slow_start", "modern_only", "legacy_only",
     "second_start_fails", "chatty", "paginate", "ignore_sigterm", "auth_required", "unauthorized",
-    "daemonize", "stderr_flood",
+    "daemonize", "stderr_flood", "drift_tools",
 })
-OPTIONS = frozenset({"mb", "slow_ms", "stderr_mb"})
+OPTIONS = frozenset({"mb", "slow_ms", "stderr_mb", "drift_after"})
 MIB = 1024 * 1024
 
 Message = dict[str, Any]

@@ -123,7 +123,8 @@ def test_a_swapped_transitive_artifact_is_refused_before_any_swap(project, world
     project.write(".mcp.json", json.dumps({"mcpServers": {"theirs": {"command": "x"}}}, indent=2))
     project.write_lockfile(lockfile_text(source))
     project.run("lock", check=True)
-    shutil.rmtree(Path(project.env["MCPSTATE_HOME"]) / "cache", ignore_errors=True)
+    # as on a teammate's machine: lock staged the server here to record its tools
+    wipe_store_and_caches(project)
     world.serve_other_bytes(source, PACKAGES[source][1], LIB_VERSION)
     before = (project.path / ".mcp.json").read_bytes()
     result = project.run("apply", "--auto-approve", check=1)

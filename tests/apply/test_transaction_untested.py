@@ -18,7 +18,8 @@ from mcpstate.state.journal import open_journal, read_journal
 from mcpstate.state.layout import StateDir
 from tests.apply.test_core import BEFORE, TARGET, write_report
 
-REVIEWED = ({"name": "echo", "input_schema_sha256": "0" * 64},)
+REVIEWED = ({"name": "echo", "description": "Echo the text back."},)
+REVIEWED_DIGEST = "sha256-" + "0" * 64
 SIGN_IN = "authorization required (401, WWW-Authenticate: Bearer resource_metadata=\"x\"): ..."
 
 
@@ -67,8 +68,10 @@ def test_without_skip_the_same_probe_fails_it(tmp_path: Path) -> None:
 def test_sign_in_required_keeps_the_reviewed_tools_and_the_warning(tmp_path: Path) -> None:
     applied = AppliedServer(name="app", revision=1, source="command", package=None, version=None,
                             integrity=None, store_path=None, entries={}, config={}, protected=False,
-                            tools=REVIEWED, applied_at="2026-01-01T00:00:00Z", previous=None, tx="0" * 12)
+                            tools=REVIEWED_DIGEST, applied_at="2026-01-01T00:00:00Z", previous=None,
+                            tx="0" * 12, surface=REVIEWED)
     probe = Recorder(Report(passed=True, warnings=(SIGN_IN,), transport="http", auth_required=True))
     job, state, _ = run(tmp_path, probe, TestSpec(), applied)
     assert job.failure is None and probe.calls == 2  # before and after the swap
-    assert state.servers["app"].tools == REVIEWED and job.warnings == (SIGN_IN,)
+    assert state.servers["app"].surface == REVIEWED and state.servers["app"].tools == REVIEWED_DIGEST
+    assert job.warnings == (SIGN_IN,)

@@ -163,7 +163,7 @@ def test_osv_failing_is_exit_1_naming_the_url(capsys: pytest.CaptureFixture[str]
 
 
 def record_tools(folder: Path, tools: dict[str, list[dict[str, Any]]]) -> None:
-    servers = {name: AppliedServer(name, 1, "npm", None, "1.0.0", None, None, {}, {}, tools=tuple(listed))
+    servers = {name: AppliedServer(name, 1, "npm", None, "1.0.0", None, None, {}, {}, surface=tuple(listed))
                for name, listed in tools.items()}
     save_state(StateDir(folder / ".mcpstate"), State(servers=servers))
 

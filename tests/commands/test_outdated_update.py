@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from mcpstate.probe.surface import surface_digest
 from testing import catalogue as cat
 from tests.helpers import Result, run_cli
 
@@ -133,16 +134,21 @@ def test_update_rewrites_exactly_the_pinned_lines(capsys: pytest.CaptureFixture[
     cal = world.integrity("npm", cat.NPM_CALENDAR, "2026.8.31")
     srv = world.integrity("npm", cat.NPM_SERVER, "1.10.0")
     py = world.integrity("pypi", cat.PYPI_SERVER, "1.10.0")
+    tools = {name: surface_digest((project / f"mcpstate.lock.d/{name}/tools.json").read_bytes())
+             for name in ("calendar", "server", "py")}  # each moved pin's surface, recorded
     assert diff(LOCKFILE, lockfile(project)) == [
         "-    version: 2026.7.4           # first pin",
         "+    version: 2026.8.31          # first pin",
         f"+    integrity: {cal}",
+        f"+    tools: {tools['calendar']}",
         '-    version: "1.0.0"',
         '+    version: "1.10.0"',
         f"+    integrity: {srv}",
+        f"+    tools: {tools['server']}",
         "-    version: '1.0.0'",
         "+    version: '1.10.0'",
         f"+    integrity: {py}",
+        f"+    tools: {tools['py']}",
     ]
     again = cli(capsys, project, "update")
     assert again.code == 0 and again.out == "Every pin is up to date.\n"
@@ -180,15 +186,18 @@ def test_update_refuses_an_unsafe_edit_and_changes_nothing(capsys: pytest.Captur
     assert lockfile(project) == text
 
 
-def test_lock_fills_missing_integrity_and_closure_only(capsys: pytest.CaptureFixture[str], project: Path,
-                                                      world: object) -> None:
+def test_lock_fills_missing_integrity_closure_and_tools_only(capsys: pytest.CaptureFixture[str],
+                                                            project: Path, world: object) -> None:
     result = cli(capsys, project, "lock")
     assert result.code == 0, result.err
     added = diff(LOCKFILE, lockfile(project))
-    assert [line.split(":")[0] for line in added] == ["+    integrity", "+    closure"] * 4
+    assert [line.split(":")[0] for line in added] == ["+    integrity", "+    closure", "+    tools"] * 4
+    # the command server exits at once: pinned as it was, its surface said to be unreviewed
+    assert "local: surface unreviewed: the health test failed" in result.out
     assert f"+    integrity: {world.integrity('pypi', cat.PYPI_SERVER, '1.0.0')}" in added
-    second = cli(capsys, project, "lock")
-    assert second.out.startswith("Checked 4, filled in 0 integrity hash(es) in ")
+    second = cli(capsys, project, "lock")  # only the unreviewed surface is tried again
+    assert second.out.splitlines()[-1].startswith("Checked 4, filled in 0 integrity hash(es) in ")
+    assert "[local] probing" in second.err and "[server] probing" not in second.err
 
 
 def test_lock_mismatch_names_server_version_and_both_hashes(capsys: pytest.CaptureFixture[str],

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
+from mcpstate.probe.surface import surface_digest
 from testing import catalogue as cat
 from testing import mcp_registry as fx
 from testing.pytest_plugin import Project
@@ -156,3 +157,15 @@ def test_the_next_apply_installs_and_tests_what_add_wrote(project: Project) -> N
     assert entry["env"][fx.NPM_ENTRY_SECRET] == f"${{{fx.NPM_ENTRY_SECRET}}}"
     assert "fixture-secret-value" not in project.read(".mcp.json")
     project.run("plan", "--detailed-exitcode", check=0)
+
+
+def test_add_records_the_surface_when_it_can_probe_the_server(capsys: pytest.CaptureFixture[str],
+                                                              tmp_path: Path, world: World) -> None:
+    doc = parsed(cli(capsys, tmp_path, "add", fx.PYPI_ENTRY, "--format", "json"), "add")
+    tools_json = tmp_path / "mcpstate.lock.d" / doc["server"] / "tools.json"
+    assert doc["tools"] == servers(tmp_path)[doc["server"]]["tools"] == surface_digest(tools_json.read_bytes())
+    assert run_cli(capsys, tmp_path, "validate").code == 0
+    # the npm entry needs a secret that is not set here: added all the same, unreviewed
+    npm = parsed(cli(capsys, tmp_path, "add", fx.NPM_ENTRY, "--format", "json"), "add")
+    assert npm["tools"] is None and "tools" not in servers(tmp_path)[npm["server"]]
+    assert any("surface unreviewed (not probed" in w for w in npm["warnings"])

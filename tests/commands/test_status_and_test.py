@@ -40,7 +40,8 @@ def test_status_formats(project) -> None:  # type: ignore[no-untyped-def]
     project.write_lockfile(lockfile(npm="healthy", pypi="healthy"))
     project.run("apply", "--auto-approve", check=True)
     text = project.run("status", check=True).stdout
-    assert text.splitlines()[0].split() == ["SERVER", "VERSION", "REVISION", "UP", "STARTUP", "RSS", "TOOLS", "DETAIL"]
+    assert text.splitlines()[0].split() == ["SERVER", "VERSION", "REVISION", "UP", "STARTUP", "RSS", "TOOLS", "SURFACE",
+                                            "DETAIL"]
     doc = json.loads(project.run("status", "--format", "json", check=True).stdout)
     jsonschema.validate(doc, load_schema("status"))
     assert {s["server"]: s["up"] for s in doc["servers"]} == {"app": True, "py": True}

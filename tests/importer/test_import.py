@@ -11,8 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from mcpstate.importer.commandline import ParsedCommand, parse_command
 from mcpstate.importer.adopt import Secrets, draft_server, lockfile_name
+from mcpstate.importer.commandline import ParsedCommand, parse_command
+from mcpstate.probe.surface import surface_digest
 from testing import catalogue as cat
 from tests.helpers import run_cli
 
@@ -148,6 +149,13 @@ def test_import_a_realistic_mcp_json(tmp_path: Path, world: object, capsys: pyte
     assert result.code == 0, result.err
     i = integrities(world)
     servers = yaml.safe_load((tmp_path / "mcpstate.lock.yaml").read_text())["servers"]
+    # each server that could be probed here got its surface recorded; the others say why not
+    tools = {name: server.pop("tools") for name, server in servers.items() if "tools" in server}
+    assert sorted(tools) == ["beta", "calendar", "py", "py-from", "py-latest", "tiny", "tiny-range"]
+    for name, digest in tools.items():
+        assert surface_digest((tmp_path / f"mcpstate.lock.d/{name}/tools.json").read_bytes()) == digest
+    assert "warning: fixture-server: surface unreviewed (not probed: [fixture-server] env.API_KEY" in result.err
+    assert "warning: node-script: surface unreviewed (the health test failed" in result.err
     npm, pypi = "npm", "pypi"
     assert servers == {
         "calendar": {"source": npm, "package": cat.NPM_CALENDAR, "version": "2026.8.31",
@@ -202,9 +210,11 @@ def test_import_into_an_existing_lockfile_appends_and_keeps_comments(
     assert "warning: tiny: already in the lockfile, left as it is" in result.err
     after = (tmp_path / "mcpstate.lock.yaml").read_text()
     added = [l for l in difflib.ndiff(before.splitlines(), after.splitlines()) if l[:1] in "+-"]
+    tools = surface_digest((tmp_path / "mcpstate.lock.d/py/tools.json").read_bytes())
     assert added == ["+   py:", "+     source: pypi", f"+     package: {cat.PYPI_SERVER}",
-                     "+     version: 1.10.0", f"+     integrity: {integrities(world)['py']}"]
-    assert after.endswith(f"{integrities(world)['py']}\n# keep me\n")
+                     "+     version: 1.10.0", f"+     integrity: {integrities(world)['py']}",
+                     f"+     tools: {tools}"]  # its surface, recorded as lock would
+    assert after.endswith(f"tools: {tools}\n# keep me\n")
 
 
 def test_import_writes_nothing_when_a_pin_is_not_on_the_registry(

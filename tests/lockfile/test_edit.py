@@ -211,3 +211,20 @@ def test_rewrite_changes_only_the_intended_lines(case: tuple[str, list[Edit], in
     for edit in edits:
         assert edit.version is None or parsed[edit.server]["version"] == edit.version
         assert edit.integrity is None or parsed[edit.server]["integrity"] == edit.integrity
+
+
+TOOLS = "sha256-" + "7" * 64
+
+
+def test_tools_goes_after_the_last_pin_line_and_is_replaced_in_place() -> None:
+    text = ("servers:\n  web:\n    source: remote\n    url: https://example.com/mcp   # theirs\n"
+            "    test: {timeout_s: 5}\n  srv:\n    source: npm\n    package: x\n    version: 1.0.0\n"
+            f"    integrity: {SHA}\n    closure: sha256-{'1' * 64}\n    args: []\n")
+    out = rewrite(text, [Edit("web", tools=TOOLS), Edit("srv", tools=TOOLS)])
+    added = [line for line in difflib.ndiff(text.splitlines(), out.splitlines()) if line[:1] in "+-"]
+    assert added == [f"+     tools: {TOOLS}", f"+     tools: {TOOLS}"]
+    assert f"# theirs\n    tools: {TOOLS}\n    test:" in out and f"closure: sha256-{'1' * 64}\n    tools:" in out
+    other = "sha256-" + "8" * 64
+    again = rewrite(out, [Edit("web", tools=other)])
+    assert again == out.replace(f"url: https://example.com/mcp   # theirs\n    tools: {TOOLS}",
+                                f"url: https://example.com/mcp   # theirs\n    tools: {other}")

@@ -38,6 +38,7 @@ def observed(*servers: AppliedServer, entries: dict[str, str] | None = None,
 
 
 A, B, C = spec("a"), spec("b"), spec("c")
+T1, T2 = "sha256-" + "1" * 64, "sha256-" + "2" * 64
 
 
 def actions(plan) -> list[tuple[str, str, str | None]]:  # type: ignore[no-untyped-def]
@@ -56,6 +57,15 @@ CASES = {
         lock(A._replace(args=("--x",))), observed(applied(A)), [("a", "update", "config")]),
     "env changed": (
         lock(A._replace(env={"TZ": "${TZ:-UTC}"})), observed(applied(A)), [("a", "update", "config")]),
+    "reviewed tools changed, nothing else: tools": (
+        lock(A._replace(tools=T2)), observed(applied(A, tools=T1)), [("a", "update", "tools")]),
+    "tools pinned where the applied revision recorded none: tools": (
+        lock(A._replace(tools=T1)), observed(applied(A)), [("a", "update", "tools")]),
+    "the same reviewed tools: no-op": (
+        lock(A._replace(tools=T1)), observed(applied(A, tools=T1)), []),
+    "no tools: pin, tools recorded live: no-op": (lock(A), observed(applied(A, tools=T1)), []),
+    "new version and new tools: version": (
+        lock(spec("a", "1.1.0", tools=T2)), observed(applied(A, tools=T1)), [("a", "update", "version")]),
     "hand-edited entry: drift": (
         lock(A), observed(applied(A), entries={"a": "edited"}), [("a", "update", "drift")]),
     "entry removed by hand: drift": (
@@ -183,3 +193,16 @@ def test_a_project_file_of_a_client_that_expands_nothing_is_called_machine_speci
                Target("gemini", ".gemini/settings.json"))
     [warning] = make_plan(lock(A, targets=targets), observed()).warnings
     assert warning.startswith(".codex/config.toml: codex expands no variables") and "machine-specific" in warning
+
+
+def test_tools_details_name_both_digests() -> None:
+    [change] = make_plan(lock(A._replace(tools=T2)), observed(applied(A, tools=T1))).changes
+    assert change.details == (f"tools: {T1} -> {T2}",)
+    assert (change.before or {})["tools"] == T1 and (change.after or {})["tools"] == T2
+
+
+def test_live_tool_drift_is_drift_kept_by_refresh_only() -> None:
+    seen = observed(applied(A, tools=T1))._replace(tools_drift={"a": "changed: echo"})
+    plan = make_plan(lock(A._replace(tools=T1)), seen, refresh_only=True)
+    assert actions(plan) == [("a", "update", "drift")]
+    assert plan.changes[0].details == ("drift: tools drifted: changed: echo",)

@@ -119,3 +119,22 @@ def test_load_check_over_http(remote: RemoteServer) -> None:
     assert report.load is not None and (report.load.completed, report.load.errors) == (20, 0)
     assert report.load.peak_rss_mb is None  # not our process to measure
     assert sum(1 for _, method, _ in remote.seen if method == "tools/call") == 20
+
+
+@both("healthy")
+def test_the_report_carries_the_surface_as_tools_json_holds_it(remote: RemoteServer) -> None:
+    from mcpstate.probe.surface import surface_bytes, surface_digest
+
+    report = probe(Launch(url=remote.url), SPEC)
+    assert report.surface is not None and [t["name"] for t in report.surface] == ["add", "echo"]
+    assert set(report.surface[1]) == {"name", "description", "inputSchema"}
+    assert report.surface_digest == surface_digest(surface_bytes(report.surface))
+    assert report.to_json()["surface_digest"] == report.surface_digest
+    remote.drift_tools()
+    assert probe(Launch(url=remote.url), SPEC).surface_digest != report.surface_digest
+
+
+@pytest.mark.parametrize("remote", [("auth_required", False)], indirect=True)
+def test_a_sign_in_leaves_the_surface_unknown(remote: RemoteServer) -> None:
+    report = probe(Launch(url=remote.url), SPEC)
+    assert report.passed and report.auth_required and report.surface is None and report.surface_digest is None

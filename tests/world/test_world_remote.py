@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from testing.servers.fixture_server import MODERN
-from testing.servers.remote_server import RemoteServer, serve
+from testing.servers.remote_server import DRIFTED_DESCRIPTION, RemoteServer, serve
 
 ACCEPT = {"Accept": "application/json, text/event-stream"}
 META = {"io.modelcontextprotocol/protocolVersion": MODERN, "io.modelcontextprotocol/clientCapabilities": {}}
@@ -134,3 +134,25 @@ def test_module_entry_point_serves_until_terminated() -> None:
     finally:
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=5) == 0
+
+
+@pytest.mark.parametrize("sse", [False, True])
+def test_drift_tools_changes_the_listing_after_drift_after_answers(client: httpx.Client, sse: bool) -> None:
+    def echo_description(url: str, rid: int) -> str:
+        listed = messages(client.post(url, json=rpc(rid, "tools/list", modern=True)))[-1]["result"]["tools"]
+        return next(str(t["description"]) for t in listed if t["name"] == "echo")
+
+    server = RemoteServer("drift_tools,drift_after=2", sse=sse).start()
+    try:
+        first = [echo_description(server.url, i) for i in range(2)]
+        assert first == ["Echo the text back."] * 2
+        assert echo_description(server.url, 3) == DRIFTED_DESCRIPTION
+    finally:
+        server.stop()
+    healthy = RemoteServer("healthy").start()
+    try:
+        assert echo_description(healthy.url, 1) == "Echo the text back."
+        healthy.drift_tools()  # a test may also flip it at once
+        assert echo_description(healthy.url, 2) == DRIFTED_DESCRIPTION
+    finally:
+        healthy.stop()
