@@ -26,23 +26,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from mcpstate.home import DataDir  # noqa: E402
 from mcpstate.state.journal import encode_record  # noqa: E402
 
 PACKAGES = 50
 DAY = 86400
 
 
-def build(project: Path, entries: int) -> None:
-    state = project / ".mcpstate"
+def build(root: Path, entries: int) -> None:
+    """`root/project` with its state dir, and `root/data`: the shared store (MCPSTATE_HOME)."""
+    state = root / "project" / ".mcpstate"
+    store = DataDir(root / "data").create().store
+    state.mkdir(parents=True)
     versions = entries // PACKAGES
     now = time.time()
     servers = {}
     for p in range(PACKAGES):
         for v in range(versions):
-            _entry(state / "store" / "npm" / f"@bench+pkg{p}@1.{v}.0", f"@bench/pkg{p}", f"1.{v}.0",
+            _entry(store / "npm" / f"@bench+pkg{p}@1.{v}.0", f"@bench/pkg{p}", f"1.{v}.0",
                    now - (versions - v) * 3600)
-        servers[f"s{p}"] = _server(state, p, versions)
-    (state / "state.json").write_text(json.dumps({"format_version": 1, "mcpstate_version": "0.1.0",
+        servers[f"s{p}"] = _server(store, p, versions)
+    (state / "state.json").write_text(json.dumps({"format_version": 2, "mcpstate_version": "0.1.0",
                                                   "lineage": "bench", "serial": 1, "targets": {},
                                                   "servers": servers}))
     _extras(state, now)
@@ -58,10 +62,10 @@ def _entry(path: Path, package: str, version: str, created: float) -> None:
                                                        "integrity": "sha512-x", "created": stamp}))
 
 
-def _server(state: Path, p: int, versions: int) -> dict[str, object]:
+def _server(store: Path, p: int, versions: int) -> dict[str, object]:
     def record(v: int, revision: int) -> dict[str, object]:
         return {"revision": revision, "source": "npm", "package": f"@bench/pkg{p}", "version": f"1.{v}.0",
-                "integrity": "sha512-x", "store_path": str(state / "store" / "npm" / f"@bench+pkg{p}@1.{v}.0"),
+                "integrity": "sha512-x", "store_path": str(store / "npm" / f"@bench+pkg{p}@1.{v}.0"),
                 "entries": {}, "config": {}}
     return {**record(versions - 1, 2), "previous": record(versions - 2, 1)}
 
@@ -78,19 +82,20 @@ def _extras(state: Path, now: float) -> None:
     with open(state / "journal.jsonl", "wb") as f:
         for seq in range(1, 2001):
             ts = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(now - (2001 - seq) * DAY / 4))
-            f.write(encode_record({"seq": seq, "ts": ts, "tx": f"t{seq // 10}", "op": "apply", "server": "s1",
+            f.write(encode_record({"seq": seq, "ts": ts, "tx": f"{seq // 10:012x}", "op": "apply", "server": "s1",
                                    "event": "committed" if seq % 10 == 9 else "staging", "from": None,
                                    "to": None, "detail": None, "who": "bench"}))
 
 
 def run_gc(template: Path, *args: str) -> tuple[float, dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
-        project = Path(tmp) / "project"
-        shutil.copytree(template, project, symlinks=True)
+        root = Path(tmp) / "root"
+        shutil.copytree(template, root, symlinks=True)
         os.sync()  # the copy's writeback must not land inside the timed run
+        env = {**os.environ, "MCPSTATE_HOME": str(root / "data")}
         started = time.perf_counter()
-        proc = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(project), "gc", "--format", "json",
-                               *args], capture_output=True, text=True, cwd=project)
+        proc = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(root / "project"), "gc", "--format",
+                               "json", *args], capture_output=True, text=True, cwd=root / "project", env=env)
         elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"gc failed ({proc.returncode}): {proc.stderr}")
@@ -98,13 +103,14 @@ def run_gc(template: Path, *args: str) -> tuple[float, dict[str, object]]:
 
 
 def rm_floor(template: Path, paths: list[str]) -> float:
-    """`rm -rf` of the same items on a fresh copy: what the deleting alone costs here."""
+    """`rm -rf` of the same items (relative to the copy's root) on a fresh copy: what the
+    deleting alone costs here."""
     with tempfile.TemporaryDirectory() as tmp:
-        state = Path(tmp) / "project" / ".mcpstate"
-        shutil.copytree(template, state.parent, symlinks=True)
+        root = Path(tmp) / "root"
+        shutil.copytree(template, root, symlinks=True)
         os.sync()
         started = time.perf_counter()
-        subprocess.run(["rm", "-rf", *paths], cwd=state, check=True)
+        subprocess.run(["rm", "-rf", *paths], cwd=root, check=True)
         return time.perf_counter() - started
 
 
@@ -122,7 +128,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     opts = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "project"
+        template = Path(tmp) / "root"
         build(template, opts.entries)
         for label, args in (("gc --dry-run", ["--dry-run"]), ("gc", [])):
             run_gc(template, *args)  # warm the page cache and the interpreter's bytecode cache
@@ -132,7 +138,9 @@ def main() -> None:
             print(f"{label:<13} {opts.entries} entries: median {statistics.median(times):.3f} s "
                   f"(min {times[0]:.3f}, max {times[-1]:.3f}); {len(doc['items'])} items, "  # type: ignore[arg-type]
                   f"{doc['freed_bytes'] / 2**20:.1f} MiB, {len(doc['kept_roots'])} roots")  # type: ignore[arg-type,operator]
-            paths = [i["path"] for i in doc["items"] if i["kind"] != "journal"]  # type: ignore[index,union-attr]
+            where = {"store": "data", "project": "project/.mcpstate"}
+            paths = [f"{where[i['area']]}/{i['path']}" for i in doc["items"]  # type: ignore[index,union-attr]
+                     if i["kind"] != "journal"]  # type: ignore[index]
         floor = sorted(rm_floor(template, paths) for _ in range(opts.runs))
         print(f"floor: rm -rf of the same {len(paths)} items: median {statistics.median(floor):.3f} s")
     baseline = [_baseline() for _ in range(opts.runs)]

@@ -17,12 +17,14 @@ import json
 import shutil
 import subprocess
 import sys
+import os
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import TERRAFORM_PLAN, Figures, side_by_side, terraform_project  # noqa: E402
+from mcpstate.home import DataDir  # noqa: E402
 from mcpstate.state.journal import encode_record  # noqa: E402
 from mcpstate.state.layout import MARKER, MARKER_TEXT  # noqa: E402
 from mcpstate.targets.jsonfile import entry_sha256  # noqa: E402
@@ -31,14 +33,17 @@ N = 200
 JOURNAL_LINES = 100_000
 
 
-def build(project: Path) -> None:
+def build(project: Path, home: Path) -> None:
+    """200 servers as apply leaves them, their entries in the shared store at `home`."""
     state_dir = project / ".mcpstate"
+    state_dir.mkdir()
+    DataDir(home).create()
     lines = ["version: 1", "servers:"]
     entries, servers = {}, {}
     for i in range(N):
         name, version = f"server-{i:03d}", f"1.{i}.0"
-        store = state_dir / "store" / "npm" / f"@bench+pkg-{i}@{version}"
-        store.mkdir(parents=True)
+        store = home / "store" / "npm" / f"@bench+pkg-{i}@{version}"
+        store.mkdir(parents=True, exist_ok=True)  # three projects share one store
         (store / ".mcpstate-intact").write_text("{}")
         lines += [f"  {name}:", "    source: npm", f'    package: "@bench/pkg-{i}"',
                   f"    version: {version}", "    args: [--stdio]", "    env: {LOG_LEVEL: info}"]
@@ -95,14 +100,20 @@ def plan_figures(runs: int) -> dict[str, Figures]:
     edited since), --version, and the references, `runs` times each, in turns."""
     exe = str(Path(sys.executable).parent / "mcpstate")
     root = Path(tempfile.mkdtemp(prefix="mcpstate-bench-plan-"))
+    os.environ["MCPSTATE_HOME"] = str(root / "data")  # the shared store, for this run and its children
     try:
         projects = {name: root / name for name in ("applied", "journal", "edited")}
         for name, project in projects.items():
             project.mkdir()
-            build(project)
+            build(project, root / "data")
             if name != "edited":
                 keep_checked(project)
         add_journal(projects["journal"])
+        for name, project in projects.items():  # what is measured is a plan with nothing to do
+            done = subprocess.run([exe, "-C", str(project), "plan", "--detailed-exitcode"], capture_output=True,
+                                  text=True)
+            if done.returncode != 0:
+                raise SystemExit(f"the {name} project's plan is not empty:\n{done.stdout}{done.stderr}")
         with terraform_project() as tf:
             cmds = {name: ([exe, "-C", str(project), "plan"], None) for name, project in projects.items()}
             cmds |= {"version": ([exe, "--version"], None), "python": ([sys.executable, "-c", "pass"], None)}

@@ -86,7 +86,7 @@ def outdated_rows() -> list[Row]:
 
 def gc_rows() -> list[Row]:
     with tempfile.TemporaryDirectory() as tmp:
-        template = Path(tmp) / "project"
+        template = Path(tmp) / "root"
         gc_bench.build(template, 1000)
         gc_bench.run_gc(template)  # warm caches
         times = [gc_bench.run_gc(template)[0] for _ in range(5)]
