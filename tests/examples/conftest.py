@@ -25,5 +25,6 @@ def applied(world: World, tmp_path_factory: pytest.TempPathFactory) -> Project:
     project = Project(root / "project", env)
     project.path.mkdir()
     project.write_lockfile(lockfile())
+    project.run("lock", check=True)  # as a team commits it: closures and reviewed tool surfaces
     project.run("apply", "--auto-approve", check=True)
     return project

@@ -98,4 +98,4 @@ def test_the_alerts_fire_as_their_unit_tests_say() -> None:
     assert "SUCCESS" in proc.stdout
     covered = {t["alertname"] for test in yaml.safe_load(tests.read_text(encoding="utf-8"))["tests"]
                for t in test["alert_rule_test"]}
-    assert covered == {"McpServerDown", "McpStatusStale", "McpServerToolsChangedWithoutApply"}
+    assert covered == {"McpServerDown", "McpStatusStale", "McpServerToolsChangedWithoutApply", "McpServerToolsDrifted"}
