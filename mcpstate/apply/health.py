@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mcpstate.errors import McpStateError, UsageError
 from mcpstate.lockfile.rules import is_exact_version
@@ -22,6 +22,7 @@ from mcpstate.targets.variables import client_folders
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
+    from mcpstate.probe.surfacediff import Baseline
 
 
 @dataclass(frozen=True)
@@ -66,8 +67,10 @@ def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_di
 
     store_path = _stage(spec, lockfile, state_dir)
     current = state.servers.get(spec.name)
-    report = _probe(spec, store_path, spec.test, current.tools if current else None,
-                    Path(lockfile.path).resolve().parent)
+    from mcpstate.probe.surfacediff import baseline_of
+
+    previous = baseline_of(current.surface, current.tools) if current else None
+    report = _probe(spec, store_path, spec.test, previous, Path(lockfile.path).resolve().parent)
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)
 
@@ -82,7 +85,7 @@ def _stage(spec: ServerSpec, lockfile: Lockfile, state_dir: StateDir) -> Path | 
 
 
 def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
-           previous: Sequence[Mapping[str, Any]] | None, project_dir: Path) -> Report:
+           previous: Baseline | None, project_dir: Path) -> Report:
     from mcpstate.apply.jobs import probe_launch
 
     live = resolved(client_folders(entry_launch(spec, store_path), project_dir), os.environ, spec.name)

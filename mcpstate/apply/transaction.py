@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -31,9 +31,10 @@ from mcpstate.targets.jsonfile import entry_sha256
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
+    from mcpstate.probe.surfacediff import Baseline
 
 # the seams a run is given (the probe and the report writer are imported only when needed)
-Probe = Callable[[Launch, TestSpec, "Sequence[Mapping[str, Any]] | None"], "Report"]
+Probe = Callable[[Launch, TestSpec, "Baseline | None"], "Report"]
 ReportWriter = Callable[["Report", Path, str, str], Path]
 Say = Callable[[str], None]
 
@@ -59,6 +60,7 @@ class Job:
     integrity: str | None = None
     launch: Launch | None = None
     tools: tuple[Mapping[str, Any], ...] = ()
+    surface: tuple[Mapping[str, Any], ...] = ()  # the surface it was tested with (AppliedServer.surface)
     warnings: tuple[str, ...] = ()     # the health test's, shown in apply's output
     failure: StepFailed | None = None
     rolled_back: bool = False
@@ -134,22 +136,32 @@ def _test(job: Job, env: Env) -> None:
         raise StepFailed("testing", str(e)) from None
     _log(env, job, "testing")
     previous = job.applied.tools if job.applied else None
+    surface = job.applied.surface if job.applied else ()
     if spec.test.skip:  # DESIGN §8: never probed; swapped in untested, and the journal says so
-        job.tools, job.warnings = tuple(previous or ()), (NOT_TESTED,)
+        job.tools, job.surface, job.warnings = tuple(previous or ()), tuple(surface), (NOT_TESTED,)
         env.say(f"[{job.server}] {NOT_TESTED}")
         _log(env, job, "tested", detail={"report": None, "not_tested": True, "warnings": [NOT_TESTED]})
         return
     env.say(f"[{job.server}] testing")
-    report = env.probe(live, spec.test, previous)
+    report = env.probe(live, spec.test, _baseline(job.applied))
     path = env.write_report(report, env.state_dir.reports, job.server, spec.version or spec.source)
     if not report.passed:
         raise StepFailed("testing", "; ".join(report.failures))
     # a server that wants a sign-in shows no surface: keep the reviewed one, not an empty one
     job.tools = tuple(previous or ()) if report.auth_required else tuple(t.to_json() for t in report.tools)
+    job.surface = tuple(surface) if report.auth_required else report.surface
     job.warnings = report.warnings
     for warning in report.warnings:
         env.say(f"[{job.server}] warning: {warning}")
     _log(env, job, "tested", detail={"report": str(path), "warnings": list(report.warnings)})
+
+
+def _baseline(applied: AppliedServer | None) -> Baseline | None:
+    """The current revision's surface, to diff the new one against (an older state
+    kept only its `tools` list: the diff then compares what that list holds)."""
+    from mcpstate.probe.surfacediff import baseline_of
+
+    return baseline_of(applied.surface, applied.tools) if applied else None
 
 
 def switch(job: Job, env: Env, state: State) -> State:
@@ -239,7 +251,7 @@ def _applied(job: Job, revision: int, written: Mapping[str, str]) -> AppliedServ
         version=spec.version, integrity=job.integrity or spec.integrity,
         store_path=str(job.store_path) if job.store_path else None, entries=dict(written),
         config=spec.config(), protected=spec.protected, tools=job.tools,
-        applied_at=now_iso(), previous=previous, tx=job.tx, closure=spec.closure)
+        applied_at=now_iso(), previous=previous, tx=job.tx, closure=spec.closure, surface=job.surface)
 
 
 def _without_previous(record: dict[str, Any] | None) -> dict[str, Any] | None:

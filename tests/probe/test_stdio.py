@@ -18,6 +18,7 @@ import pytest
 
 from mcpstate.model import LoadSpec, SmokeCall, TestSpec
 from mcpstate.probe import Launch, Report, probe, probe_many, render_report_text, write_report
+from mcpstate.probe.surfacediff import Baseline
 
 SERVERS = Path(__file__).resolve().parents[2] / "testing" / "servers"
 RUNTIMES = {"python": (sys.executable, str(SERVERS / "fixture_server.py")),
@@ -181,8 +182,8 @@ def policy_lines(report: Report, on_breaking: str) -> tuple[str, ...]:
     return tuple(w for w in report.warnings if "required by 2026-07-28" not in w)
 
 
-def previous_tools() -> list[dict[str, Any]]:
-    return [tool.to_json() for tool in probe(launch("healthy"), QUICK).tools]
+def previous_tools() -> Baseline:
+    return Baseline(probe(launch("healthy"), QUICK).surface)
 
 
 @pytest.mark.parametrize("on_breaking", ["fail", "warn"])
@@ -205,9 +206,8 @@ def test_removed_tool_against_the_current_revision(on_breaking: str) -> None:
 @pytest.mark.parametrize("on_breaking", ["fail", "warn"])
 def test_changed_input_schema_is_breaking_and_named(on_breaking: str) -> None:
     report = probe(launch("change_schema"), TestSpec(timeout_s=5, on_breaking=on_breaking), previous_tools())
-    assert report.tool_diff.changed == ("echo",) and report.breaking
-    (line,) = policy_lines(report, on_breaking)
-    assert line.startswith("echo: input schema changed (added root['properties']['mode']")
+    assert [c.tool for c in report.tool_diff.changed] == ["echo"] and report.breaking
+    assert policy_lines(report, on_breaking) == ("echo: input property mode newly required",)
     assert report.passed is (on_breaking == "warn")
 
 
