@@ -35,7 +35,22 @@ def _with_diff(change: Change, lockfile: Lockfile, observed: Observed, state_dir
     before = _applied_packages(applied.store_path if applied else None, spec.source, state_dir)
     line = diff_line(before, after) if applied else f"closure: {len(after)} package(s) locked"
     details = tuple(d for d in change.details if not d.startswith("closure: sha256-"))
-    return change._replace(details=(*details, line))
+    data = closure_json(before if applied else {}, after)
+    return change._replace(details=(*details, line), closure_diff=data)
+
+
+def closure_json(before: Mapping[str, str] | None, after: Mapping[str, str]) -> dict[str, object]:
+    """The plan JSON's `closure_diff`. `before_known` is false when the applied revision
+    left no closure lock to compare with: `added` then lists every package locked now."""
+    known = before is not None
+    old = before or {}
+    return {
+        "added": [{"package": n, "version": after[n]} for n in sorted(after) if n not in old],
+        "removed": [{"package": n, "version": old[n]} for n in sorted(old) if n not in after],
+        "changed": [{"package": n, "before": old[n], "after": after[n]}
+                    for n in sorted(after) if n in old and old[n] != after[n]],
+        "before_known": known,
+    }
 
 
 def packages(source: str, lock: bytes) -> dict[str, str]:
