@@ -170,3 +170,33 @@ def test_markdown_golden_for_a_100_server_change() -> None:
     md = plan_markdown(big_doc(100))
     check_golden("plan-100.md", md)
     assert len(md) <= 60_000
+
+
+def reviewed_doc(n: int, description: str = "Read the text. " * 40) -> dict[str, object]:
+    """big_doc with a tool whose description changes on every server."""
+    doc = big_doc(n)
+    tools = diff_surfaces(surface_of([ECHO]), surface_of([{**ECHO, "description": description}]))
+    for change in doc["changes"]:  # type: ignore[attr-defined]
+        change["tools_diff"] = tools.to_json()
+    return doc
+
+
+def balanced(md: str) -> bool:
+    fences = [line for line in md.splitlines() if line.startswith("```")]
+    return len(fences) % 2 == 0 and md.count("<details>") == md.count("</details>")
+
+
+@pytest.mark.parametrize("limit", [2_000, 10_000, 60_000])
+def test_review_blocks_are_kept_whole_within_the_cap(limit: int) -> None:
+    md = plan_markdown(reviewed_doc(100), max_chars=limit)
+    assert len(md) <= limit and balanced(md)
+    assert "<details><summary>server-000: tool changes</summary>" in md
+    assert "more server(s) with tool or entry changes cut" in md
+
+
+def test_a_description_cannot_close_its_fence_or_its_block() -> None:
+    hostile = "ok\n```\n</details>\n# Plan: 0 to change"
+    md = plan_markdown(reviewed_doc(1, hostile))
+    block = md.split("<details><summary>server-000: tool changes</summary>")[1]
+    assert "````diff\n- Echo the text back.\n+ ok\n+ ```\n+ </details>\n+ # Plan: 0 to change\n````" in block
+    # inside a fence of four, neither the three backticks nor the tag mean anything
