@@ -45,7 +45,10 @@ def _with_diff(change: Change, lockfile: Lockfile, observed: Observed, project_d
     spec = lockfile.servers.get(change.server)
     if spec is None or not needs_entry_diff(change):
         return change
-    launch = planned_launch(spec, state_dir)
+    try:
+        launch = planned_launch(spec, state_dir)
+    except McpStateError:
+        return change  # a package name no store entry can have: validation says so, not the plan
     diffs = []
     for target in _targets(change, lockfile, observed):
         # an empty diff is news too: the entry found is already the one apply writes
