@@ -250,6 +250,12 @@ class Change(NamedTuple):
     protected: bool = False
     details: tuple[str, ...] = ()  # human lines: "env.TZ: "UTC" -> "${TZ:-UTC}""
     not_tested: bool = False  # the lockfile says `test: {skip: true}`: apply will not probe it
+    # for reviewers, filled in after planning (they read files): what the change does to the
+    # closure's packages, to the tool surface (probe/surfacediff.py's JSON), and to the text
+    # of each target entry it rewrites (import, drift); None or () when nothing to show
+    closure_diff: Mapping[str, Any] | None = None
+    tools_diff: Mapping[str, Any] | None = None
+    entry_diff: tuple[Mapping[str, Any], ...] = ()
 
 
 class Plan(NamedTuple):

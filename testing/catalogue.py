@@ -41,13 +41,23 @@ LIB_VERSION = "1.0.0"
 LIB_PATCH = "1.0.1"  # unpublished until a test calls world.publish(source, lib, LIB_PATCH)
 WITH_LIB_VERSION = "1.0.0"
 
-# behaviour -> version of the main server package, for each source.
-NPM_VERSIONS: dict[str, str] = {
+# behaviour -> version of the main server package, for each source (NPM_VERSIONS below).
+_BEHAVIOUR_VERSIONS: dict[str, str] = {
     "healthy": "1.0.0", "add_tool": "1.1.0", "remove_tool": "1.2.0", "change_schema": "1.3.0",
     "crash": "1.4.0", "hang": "1.5.0", "garbage": "1.6.0", "exit_after_handshake": "1.7.0",
     "memory_hog": "1.8.0", "slow_start": "1.9.0", "second_start_fails": "1.10.0",
     "modern_only": "2.0.0", "legacy_only": "2.1.0", "chatty": "2.2.0",
 }
+# Patch releases of 1.0.0 whose only change is in `echo`'s tool surface, one DESIGN §8
+# class each (a newly required property is `change_schema`, 1.3.0): published between
+# 1.0.0 and 1.1.0, so no `outdated` or `update` answer moves.
+SURFACE_VERSIONS: dict[str, str] = {
+    "new_description": "1.0.1",       # a benign description change: to review
+    "poisoned_description": "1.0.2",  # an <IMPORTANT> block asking for ~/.ssh/id_rsa: a lint fires
+    "new_title": "1.0.3",             # a title only: to review, never breaking
+    "optional_property": "1.0.4",     # an optional input property added: to review
+}
+NPM_VERSIONS: dict[str, str] = {**_BEHAVIOUR_VERSIONS, **SURFACE_VERSIONS}
 NPM_PRERELEASE = "2.3.0-beta.1"  # healthy, dist-tag "beta"
 NPM_LATEST = "2.2.0"
 PYPI_VERSIONS: dict[str, str] = {
@@ -104,9 +114,12 @@ def _server_releases(prerelease: str, yanked: str | None) -> tuple[Release, ...]
         Release(version, behaviour, _days(400 - 27 * i),
                 yanked="hangs at start" if version == yanked else None,
                 deprecated="hangs at start" if behaviour == "hang" else None)
-        for i, (behaviour, version) in enumerate(NPM_VERSIONS.items())
+        for i, (behaviour, version) in enumerate(_BEHAVIOUR_VERSIONS.items())
     ]
-    return (*releases, Release(prerelease, "healthy", _days(2)))
+    patches = [Release(version, behaviour, _days(390 - 5 * i))
+               for i, (behaviour, version) in enumerate(SURFACE_VERSIONS.items())]
+    oldest_first = sorted(releases + patches, key=lambda r: r.age, reverse=True)  # as the registries expect
+    return (*oldest_first, Release(prerelease, "healthy", _days(2)))
 
 
 def _calendar() -> tuple[Release, ...]:

@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mcpstate.errors import McpStateError, UsageError
 from mcpstate.home import DataDir
@@ -23,6 +23,7 @@ from mcpstate.targets.variables import client_folders
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
+    from mcpstate.probe.surfacediff import Baseline
 
 
 @dataclass(frozen=True)
@@ -69,10 +70,12 @@ def _stage_and_test(spec: ServerSpec, lockfile: Lockfile, state: State, state_di
 
     home = DataDir.from_environ()
     current = state.servers.get(spec.name)
+    from mcpstate.probe.surfacediff import baseline_of
+
+    previous = baseline_of(current.surface, ()) if current else None
     with store_lock(home, shared=True, timeout_s=WAIT_S):  # no store gc while it is used
         store_path = _stage(spec, lockfile, home, state_dir)
-        report = _probe(spec, store_path, spec.test, current.surface if current else None,
-                        Path(lockfile.path).resolve().parent, home)
+        report = _probe(spec, store_path, spec.test, previous, Path(lockfile.path).resolve().parent, home)
     report = _against_reviewed(report, spec, Path(lockfile.path))
     path = write_report(report, state_dir.reports, spec.name, spec.version or spec.source)
     return Tested(spec.name, spec.version, report, path)
@@ -105,7 +108,7 @@ def _stage(spec: ServerSpec, lockfile: Lockfile, home: DataDir, state_dir: State
 
 
 def _probe(spec: ServerSpec, store_path: Path | None, test: TestSpec,
-           previous: Sequence[Mapping[str, Any]] | None, project_dir: Path, home: DataDir) -> Report:
+           previous: Baseline | None, project_dir: Path, home: DataDir) -> Report:
     from mcpstate.apply.jobs import probe_launch
 
     launch = entry_launch(spec, store_path, home)

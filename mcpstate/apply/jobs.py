@@ -4,11 +4,11 @@ parallel, swap one at a time in lockfile order (DESIGN §7)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mcpstate.home import DataDir
 from mcpstate.model import Change, Launch, Lockfile, Plan, State, TestSpec
@@ -21,6 +21,7 @@ from mcpstate.state.layout import StateDir
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
+    from mcpstate.probe.surfacediff import Baseline
 
 DESCRIPTIONS = {"create": "Install complete", "import": "Adopted the existing entry",
                 "delete": "Deleted", "version": "Upgrade complete", "config": "Configuration changed",
@@ -48,7 +49,7 @@ def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal
                Path(lockfile.path))
 
 
-def probe_launch(launch: Launch, spec: TestSpec, previous: Sequence[Mapping[str, Any]] | None) -> Report:
+def probe_launch(launch: Launch, spec: TestSpec, previous: Baseline | None) -> Report:
     """The probe, imported when a run first needs it (it is not on plan's path)."""
     from mcpstate.probe import probe
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,9 +33,10 @@ from mcpstate.targets.jsonfile import entry_sha256
 
 if TYPE_CHECKING:
     from mcpstate.probe.report import Report
+    from mcpstate.probe.surfacediff import Baseline
 
 # the seams a run is given (the probe and the report writer are imported only when needed)
-Probe = Callable[[Launch, TestSpec, "Sequence[Mapping[str, Any]] | None"], "Report"]
+Probe = Callable[[Launch, TestSpec, "Baseline | None"], "Report"]
 ReportWriter = Callable[["Report", Path, str, str], Path]
 Say = Callable[[str], None]
 
@@ -138,7 +139,6 @@ def _test(job: Job, env: Env) -> None:
     except McpStateError as e:
         raise StepFailed("testing", str(e)) from None
     _log(env, job, "testing")
-    previous = job.applied.surface if job.applied else None
     if spec.test.skip:  # DESIGN §8: never probed; swapped in untested, and the journal says so
         _keep_surface(job)
         job.warnings = (NOT_TESTED,)
@@ -146,7 +146,7 @@ def _test(job: Job, env: Env) -> None:
         _log(env, job, "tested", detail={"report": None, "not_tested": True, "warnings": [NOT_TESTED]})
         return
     env.say(f"[{job.server}] testing")
-    report = env.probe(live, spec.test, previous)
+    report = env.probe(live, spec.test, _baseline(job.applied))
     path = env.write_report(report, env.state_dir.reports, job.server, spec.version or spec.source)
     if not report.passed:
         raise StepFailed("testing", "; ".join(report.failures))
@@ -181,6 +181,14 @@ def _differing(job: Job, env: Env, live: tuple[Mapping[str, Any], ...]) -> str:
     if reviewed is None:
         return f"its digest is {job.tools}, tools: is {job.spec.tools if job.spec else None}"
     return differing_tools(reviewed, live) or "the same tools, in other bytes"
+
+
+def _baseline(applied: AppliedServer | None) -> Baseline | None:
+    """The current revision's surface, to diff the new one against (an older state
+    kept only its tools' names, descriptions and input schemas, read into `surface`)."""
+    from mcpstate.probe.surfacediff import baseline_of
+
+    return baseline_of(applied.surface, ()) if applied else None
 
 
 def switch(job: Job, env: Env, state: State) -> State:

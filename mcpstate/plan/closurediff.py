@@ -40,7 +40,24 @@ def _with_diff(change: Change, lockfile: Lockfile, observed: Observed, state_dir
     before = _applied_packages(applied.store_path if applied else None, spec.source, state_dir)
     line = diff_line(before, after) if applied else f"closure: {_count(after)} package(s) locked"
     details = tuple(d for d in change.details if not d.startswith("closure: sha256-"))
-    return change._replace(details=(*details, line))
+    data = closure_json(before if applied else {}, after)
+    return change._replace(details=(*details, line), closure_diff=data)
+
+
+def closure_json(before: Mapping[str, Versions] | None, after: Mapping[str, Versions]) -> dict[str, object]:
+    """The plan JSON's `closure_diff`. `before_known` is false when the applied revision
+    left no closure lock to compare with: `added` then lists every package locked now. A
+    package locked at several versions (npm allows it) shows them joined by ", "."""
+    known = before is not None
+    old = {name: ", ".join(v) for name, v in (before or {}).items()}
+    new = {name: ", ".join(v) for name, v in after.items()}
+    return {
+        "added": [{"package": n, "version": new[n]} for n in sorted(new) if n not in old],
+        "removed": [{"package": n, "version": old[n]} for n in sorted(old) if n not in new],
+        "changed": [{"package": n, "before": old[n], "after": new[n]}
+                    for n in sorted(new) if n in old and old[n] != new[n]],
+        "before_known": known,
+    }
 
 
 def packages(source: str, lock: bytes) -> dict[str, Versions]:

@@ -44,7 +44,9 @@ def plan_document(plan: Plan, lockfile: Lockfile, observed: Observed, created_at
 def change_json(change: Change) -> dict[str, Any]:
     return {"server": change.server, "action": change.action, "action_reason": change.reason,
             "before": change.before, "after": change.after, "protected": change.protected,
-            "details": list(change.details), "not_tested": change.not_tested}
+            "details": list(change.details), "not_tested": change.not_tested,
+            "closure_diff": change.closure_diff, "tools_diff": change.tools_diff,
+            "entry_diff": [dict(d) for d in change.entry_diff]}
 
 
 def managed_names(path: str, lockfile: Lockfile, observed: Observed) -> frozenset[str]:

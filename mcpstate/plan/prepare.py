@@ -63,12 +63,29 @@ def prepare_plan(project: Project, only: Iterable[str] = (), refresh_only: bool 
         from mcpstate.plan.closurediff import with_closure_diffs
 
         plan = with_closure_diffs(plan, lockfile, observed, state_dir)
+    plan = _for_review(plan, lockfile, observed, project.dir, state_dir)
     if running is not None:
         plan = plan._replace(warnings=(running, *plan.warnings))
     options = {"target": only, "refresh_only": refresh_only}
     doc = plan_document(plan, lockfile, observed, now_iso(), _relative(project.lockfile_path, project.dir),
                         options)
     return PlanRun(lockfile, observed, plan, doc, tuple(warnings), state_dir)
+
+
+def _for_review(plan: Plan, lockfile: Lockfile, observed: Observed, project_dir: Path,
+                state_dir: StateDir) -> Plan:
+    """What reviewers read besides the planner's lines: tool-surface diffs, and the entry
+    text an import or a drift repair rewrites. Reads files only for the changed servers:
+    a plan with nothing to do reads none."""
+    if not plan.changes and not plan.drift:
+        return plan
+    from mcpstate.plan.entrydiff import needs_entry_diff, with_entry_diffs
+    from mcpstate.plan.toolsdiff import with_tools_diffs
+
+    plan = with_tools_diffs(plan, lockfile, observed.state)
+    if any(needs_entry_diff(c) for c in (*plan.changes, *plan.drift)):
+        plan = with_entry_diffs(plan, lockfile, observed, project_dir, state_dir)
+    return plan
 
 
 def _relative(path: Path, base: Path) -> str:

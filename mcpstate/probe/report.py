@@ -14,7 +14,8 @@ from mcpstate.fsutil import atomic_write, ensure_private_dir
 from mcpstate.model import NOT_TESTED
 from mcpstate.secrets.redact import redact_data
 from mcpstate.probe.surface import Surface
-from mcpstate.probe.tools import ToolDiff, ToolInfo
+from mcpstate.probe.surfacediff import SurfaceDiff, describe
+from mcpstate.probe.tools import ToolInfo
 
 FORMAT_VERSION = "1"
 TEXT_STDERR_LINES = 5
@@ -64,7 +65,7 @@ class Report:
     startup_ms: float | None = None
     rss_mb: float | None = None
     tools: tuple[ToolInfo, ...] = ()
-    tool_diff: ToolDiff = ToolDiff()
+    tool_diff: SurfaceDiff = SurfaceDiff()
     breaking: bool = False
     smoke: tuple[SmokeResult, ...] = ()
     load: LoadResult | None = None
@@ -154,11 +155,15 @@ def _figures(report: Report) -> str:
     return ", ".join(parts)
 
 
-def _diff_lines(diff: ToolDiff) -> list[str]:
-    marks = [f"+{n}" for n in diff.added] + [f"-{n}" for n in diff.removed] + [f"~{n}" for n in diff.changed]
+def _diff_lines(diff: SurfaceDiff) -> list[str]:
+    marks = [f"+{n}" for n in diff.added] + [f"-{n}" for n in diff.removed] + [f"~{c.tool}" for c in diff.changed]
     if not marks:
         return []
-    return [f"  tool diff: {' '.join(marks)}"] + [f"    {detail}" for detail in diff.details]
+    lines = [f"  tool diff: {' '.join(marks)}"]
+    for change in diff.changed:
+        words = ", ".join(describe(c) + (" (breaking)" if c.breaking else "") for c in change.changes)
+        lines.append(f"    {change.tool}: {words}")
+    return lines
 
 
 def _smoke_text(result: SmokeResult) -> str:

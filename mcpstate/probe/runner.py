@@ -20,28 +20,30 @@ from mcpstate.probe.load import run_load
 from mcpstate.probe.report import LoadResult, Report, SmokeResult
 from mcpstate.probe.session import Handshake, Session, Transport
 from mcpstate.probe.surface import Surface, SurfaceError, surface_bytes, surface_digest, surface_of
-from mcpstate.probe.tools import ToolDiff, ToolInfo, diff_tools, tool_infos
+from mcpstate.probe.surfacediff import Baseline, SurfaceDiff, against, breaking_lines
+from mcpstate.probe.tools import ToolInfo, tool_infos
 from mcpstate.probe.usage import measure_tree
 from mcpstate.secrets.redact import redact as redact_resolved
 
 DETAIL_CHARS = 120
 
 
-def probe(launch: Launch, spec: TestSpec, previous_tools: Sequence[Mapping[str, Any]] | None = None) -> Report:
+def probe(launch: Launch, spec: TestSpec, previous: Baseline | None = None) -> Report:
     """Health-test one server: handshake, tools/list, smoke calls, thresholds, optional
-    load. Never raises for a misbehaving server: the Report says what failed."""
+    load; its tool surface diffed against `previous` (the current revision's). Never
+    raises for a misbehaving server: the Report says what failed."""
     with cancel_on_signal():
         run = _Run(spec, time.monotonic())
         try:
             transport = _open(launch, spec)
         except ProbeFailure as exc:
             run.failures.append(str(exc))
-            return run.report(launch, previous_tools, None)
+            return run.report(launch, previous, None)
         try:  # the transport is closed even if it never started: then that is a no-op
             run.drive(transport)
         finally:
             transport.close()
-        return run.report(launch, previous_tools, transport)
+        return run.report(launch, previous, transport)
 
 
 def probe_many(launches: Mapping[str, tuple[Launch, TestSpec]], parallelism: int) -> dict[str, Report]:
@@ -127,10 +129,9 @@ class _Run:
         passed, detail = _judge(result, call.expect_contains)
         return SmokeResult(call.tool, passed, _ms_since(sent), detail)
 
-    def report(self, launch: Launch, previous: Sequence[Mapping[str, Any]] | None,
-               transport: Transport | None) -> Report:
-        diff = diff_tools(self.tools, previous) if self.tools is not None and previous is not None else ToolDiff()
-        breaking = self._check_tools(diff) if self.tools is not None else False
+    def report(self, launch: Launch, previous: Baseline | None, transport: Transport | None) -> Report:
+        diff = against(previous, self.surface, self.spec.required_tools) if self.surface is not None else SurfaceDiff()
+        breaking = self._check_tools(breaking_lines(diff))
         self._check_thresholds(transport)
         secrets = secret_values(launch)
         hs = self.handshake
@@ -138,7 +139,8 @@ class _Run:
             passed=not self.failures, failures=_clean(self.failures, secrets), warnings=_clean(self.warnings, secrets),
             transport="http" if launch.url else "stdio", generation=hs.generation if hs else None,
             protocol_version=hs.protocol_version if hs else None, server_info=hs.server_info if hs else {},
-            startup_ms=self._startup_ms(transport), rss_mb=self.rss_mb, tools=self.tools or (), tool_diff=diff,
+            startup_ms=self._startup_ms(transport), rss_mb=self.rss_mb, tools=self.tools or (),
+            tool_diff=diff,
             breaking=breaking, smoke=tuple(_clean_smoke(s, secrets) for s in self.smoke), load=self.load,
             stderr_tail=_clean(transport.stderr_tail() if transport else [], secrets),
             duration_ms=_ms_since(self.started), auth_required=self.auth_required,
@@ -146,17 +148,10 @@ class _Run:
             surface_digest=surface_digest(surface_bytes(self.surface)) if self.surface is not None else None,
         )
 
-    def _check_tools(self, diff: ToolDiff) -> bool:
-        """Breaking changes (DESIGN §8: removed tool, a schema change that breaks callers,
-        missing required tool) fail under on_breaking: fail and warn under warn; any
-        other schema change is a warning to review."""
-        names = {tool.name for tool in self.tools or ()}
-        missing = [name for name in self.spec.required_tools if name not in names]
-        problems = [f"required tool missing: {', '.join(missing)}"] if missing else []
-        problems += [f"tool removed since the current revision: {name}" for name in diff.removed]
-        problems += list(diff.breaking_details)
+    def _check_tools(self, problems: list[str]) -> bool:
+        """Breaking changes (DESIGN §8) fail under on_breaking: fail and are warnings
+        under warn; a change to review (a title, a description) is neither."""
         (self.failures if self.spec.on_breaking == "fail" else self.warnings).extend(problems)
-        self.warnings.extend(d for d in diff.details if d not in diff.breaking_details)  # to review
         return bool(problems)
 
     def _check_thresholds(self, transport: Transport | None) -> None:

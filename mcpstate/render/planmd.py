@@ -1,11 +1,13 @@
 """The plan as a pull-request comment: the summary visible, the details folded in a
-diff block, a warning line when anything is deleted or protected, at most 60,000
-characters (GitHub's comment limit is 65,536)."""
+diff block, then a folded block per server for its tool changes and rewritten entries;
+a warning line when anything is deleted, protected, breaking or flagged by a lint; at
+most 60,000 characters (GitHub's comment limit is 65,536)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from mcpstate.render.planreview import review_blocks
 from mcpstate.render.plantext import change_lines, summary_line
 
 MARKER = "<!-- mcpstate-plan -->"
@@ -23,8 +25,22 @@ def plan_markdown(doc: dict[str, Any], max_chars: int = MAX_CHARS) -> str:
         return "\n".join(head).rstrip() + "\n"
     top = "\n".join(head + ["<details><summary>Show plan</summary>", "", "```diff"])
     bottom = "\n".join(["```", "", "</details>", ""])
-    lines = _cut_middle(body, max_chars - len(top) - len(bottom) - 2)
-    return "\n".join([top, *lines, bottom])
+    review = _fit(review_blocks(doc), (max_chars - len(top) - len(bottom)) // 2)
+    lines = _cut_middle(body, max_chars - len(top) - len(bottom) - len(review) - 3)
+    return "\n".join([top, *lines, bottom, *([review] if review else [])])
+
+
+def _fit(blocks: list[str], budget: int) -> str:
+    """Whole blocks while they fit (a block cut short would leave a fence open)."""
+    kept: list[str] = []
+    used = 0
+    for i, block in enumerate(blocks):
+        note = f"_{len(blocks) - i} more server(s) with tool or entry changes cut; run `mcpstate plan` for all._\n"
+        if used + len(block) + 1 + len(note) > budget:
+            return "\n".join([*kept, note]) if len(note) <= budget - used else "\n".join(kept)
+        kept.append(block)
+        used += len(block) + 1
+    return "\n".join(kept)
 
 
 def _warnings(doc: dict[str, Any]) -> list[str]:
@@ -37,10 +53,10 @@ def _diff_lines(doc: dict[str, Any]) -> list[str]:
     lines = []
     if doc["drift"]:
         lines.append("# Changed outside mcpstate")
-        lines += [_diff(text) for text, _ in change_lines(doc["drift"], drift_only=True)]
+        lines += [_diff(text) for text, _ in change_lines(doc["drift"], drift_only=True, entries=False)]
     if doc["changes"]:
         lines.append("# Changes")
-        lines += [_diff(text) for text, _ in change_lines(doc["changes"])]
+        lines += [_diff(text) for text, _ in change_lines(doc["changes"], entries=False)]
     return lines
 
 

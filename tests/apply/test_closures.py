@@ -9,8 +9,10 @@ import os
 import shutil
 from pathlib import Path
 
+import jsonschema
 import pytest
 
+from mcpstate.lockfile.load import load_schema
 from testing.catalogue import (LIB_PATCH, LIB_VERSION, NPM, NPM_LIB, NPM_WITH_LIB, PYPI, PYPI_LIB,
                                PYPI_WITH_LIB, WITH_LIB_VERSION)
 from tests.applyhelp import journal_events, read_json
@@ -112,6 +114,10 @@ def test_lock_refresh_moves_a_transitive_patch_and_the_plan_says_closure(project
     lib = PACKAGES[source][1]
     assert plan["changes"][0]["details"] == [
         f"closure: 1 changed ({lib} {LIB_VERSION} -> {LIB_PATCH}), 0 added, 0 removed"]
+    assert plan["changes"][0]["closure_diff"] == {
+        "added": [], "removed": [], "changed": [{"package": lib, "before": LIB_VERSION, "after": LIB_PATCH}],
+        "before_known": True}
+    jsonschema.validate(plan, load_schema("plan"))
     assert f"{lib} {LIB_VERSION} -> {LIB_PATCH}" in project.run("plan", check=True).stdout
     project.run("apply", "--auto-approve", check=True)
     assert lib_key(source, LIB_PATCH) in installed_closure(store_entry(project), source)

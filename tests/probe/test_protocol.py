@@ -15,7 +15,7 @@ from mcpstate.probe.http import sse_data
 from mcpstate.probe.jsonrpc import DeadlineExceeded, Message, ProtocolViolation, RpcError
 from mcpstate.probe.load import _percentile
 from mcpstate.probe.session import Session
-from mcpstate.probe.tools import ToolInfo, diff_tools, schema_sha256, tool_infos
+from mcpstate.probe.tools import schema_sha256, tool_infos
 
 Script = Callable[[Message], list[Message]]
 TOOLS = [{"name": "echo", "inputSchema": {"type": "object"}}]
@@ -199,20 +199,8 @@ def test_sse_events_carry_data_only() -> None:
 
 # -- tools --------------------------------------------------------------------------------
 
-def test_tool_hash_ignores_key_order_and_diff_ignores_list_order() -> None:
-    before = tool_infos([{"name": "t", "inputSchema": {"type": "object", "required": ["a", "b"]}}])
-    after = tool_infos([{"inputSchema": {"required": ["b", "a"], "type": "object"}, "name": "t"}])
+def test_tool_hash_ignores_key_order() -> None:
     assert schema_sha256({"a": 1, "b": 2}) == schema_sha256({"b": 2, "a": 1})
-    diff = diff_tools(after, [tool.to_json() for tool in before])
-    assert diff.changed == () and not diff.breaking
-
-
-def test_diff_against_hash_only_entries() -> None:
-    now = (ToolInfo("t", "", schema_sha256({"type": "object"}), {"type": "object"}),)
-    same = diff_tools(now, [{"name": "t", "input_schema_sha256": schema_sha256({"type": "object"})}])
-    other = diff_tools(now, [{"name": "t", "input_schema_sha256": "0" * 64}, {"name": "gone"}])
-    assert same.changed == () and other.changed == ("t",) and other.removed == ("gone",)
-    assert other.details == ("t: input schema changed",)
 
 
 # mcp-server-time 2026.8.18 -> 2026.10.19 (its SDK moved from mcp 1 to 2): pydantic now
@@ -232,13 +220,12 @@ TIME_AFTER = {"type": "object", "required": ["timezone"], "title": "get_current_
     ({**TIME_BEFORE, "properties": {"timezone": {"type": "integer"}}}, True),  # a type changed
 ])
 def test_only_schema_changes_that_refuse_old_calls_are_breaking(after: dict[str, Any], breaking: bool) -> None:
-    before = tool_infos([{"name": "get_current_time", "inputSchema": TIME_BEFORE}])
-    diff = diff_tools(tool_infos([{"name": "get_current_time", "inputSchema": after}]),
-                      [tool.to_json() for tool in before])
-    assert diff.changed == ("get_current_time",)
+    from mcpstate.probe.surfacediff import diff_surfaces
+
+    diff = diff_surfaces(({"name": "get_current_time", "inputSchema": TIME_BEFORE},),
+                         ({"name": "get_current_time", "inputSchema": after},))
+    assert [c.tool for c in diff.changed] == ["get_current_time"]
     assert diff.breaking is breaking
-    assert diff.breaking_details == (diff.details if breaking else ())
-    assert ("not breaking" in diff.details[0]) is not breaking
 
 
 def test_tool_without_a_name_is_a_violation() -> None:

@@ -18,7 +18,7 @@ import pytest
 
 from mcpstate.model import LoadSpec, SmokeCall, TestSpec
 from mcpstate.probe import Launch, Report, probe, probe_many, render_report_text, write_report
-from mcpstate.probe.tools import schema_sha256
+from mcpstate.probe.surfacediff import Baseline
 
 SERVERS = Path(__file__).resolve().parents[2] / "testing" / "servers"
 RUNTIMES = {"python": (sys.executable, str(SERVERS / "fixture_server.py")),
@@ -182,8 +182,8 @@ def policy_lines(report: Report, on_breaking: str) -> tuple[str, ...]:
     return tuple(w for w in report.warnings if "required by 2026-07-28" not in w)
 
 
-def previous_tools() -> list[dict[str, Any]]:
-    return [tool.to_json() for tool in probe(launch("healthy"), QUICK).tools]
+def previous_tools() -> Baseline:
+    return Baseline(probe(launch("healthy"), QUICK).surface)
 
 
 @pytest.mark.parametrize("on_breaking", ["fail", "warn"])
@@ -206,21 +206,20 @@ def test_removed_tool_against_the_current_revision(on_breaking: str) -> None:
 @pytest.mark.parametrize("on_breaking", ["fail", "warn"])
 def test_changed_input_schema_is_breaking_and_named(on_breaking: str) -> None:
     report = probe(launch("change_schema"), TestSpec(timeout_s=5, on_breaking=on_breaking), previous_tools())
-    assert report.tool_diff.changed == ("echo",) and report.breaking
-    (line,) = policy_lines(report, on_breaking)
-    assert line.startswith("echo: input schema changed (added root['properties']['mode']")
+    assert [c.tool for c in report.tool_diff.changed] == ["echo"] and report.breaking
+    assert policy_lines(report, on_breaking) == ("echo: input property mode newly required",)
     assert report.passed is (on_breaking == "warn")
 
 
-def test_schema_change_that_breaks_no_call_is_a_warning_to_review() -> None:
-    previous = previous_tools()  # as if the current revision had titled echo's property
-    echo = next(tool for tool in previous if tool["name"] == "echo")
-    echo["input_schema"] = {**echo["input_schema"], "properties": {"text": {"type": "string", "title": "Text"}}}
-    echo["input_schema_sha256"] = schema_sha256(echo["input_schema"])
-    report = probe(launch("healthy"), TestSpec(timeout_s=5, on_breaking="fail"), previous)
+def test_schema_change_that_breaks_no_call_is_a_change_to_review() -> None:
+    """As mcp 2's pydantic titles every property: real mcp-server-time failed on that."""
+    surface = probe(launch("healthy"), QUICK).surface or ()
+    titled = tuple({**tool, "inputSchema": {**tool["inputSchema"], "properties": {
+        name: {**prop, "title": name.title()} for name, prop in tool["inputSchema"].get("properties", {}).items()}}}
+        if tool["name"] == "echo" else tool for tool in surface)
+    report = probe(launch("healthy"), TestSpec(timeout_s=5, on_breaking="fail"), Baseline(titled))
     assert report.passed and not report.breaking, report.failures
-    assert report.tool_diff.changed == ("echo",)
-    assert [w for w in report.warnings if w.startswith("echo: input schema changed, not breaking")]
+    assert [(c.tool, c.breaking) for c in report.tool_diff.changed] == [("echo", False)]
 
 
 def test_added_tool_is_not_breaking() -> None:

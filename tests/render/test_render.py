@@ -11,9 +11,13 @@ import jsonschema
 import pytest
 
 from mcpstate.lockfile.load import load_schema
-from mcpstate.model import Lockfile, Observed, OpenTransaction, ServerSpec, State, TargetFile
-from mcpstate.plan.planner import make_plan
+from mcpstate.model import Lockfile, Observed, OpenTransaction, Plan, ServerSpec, State, TargetFile
+from mcpstate.plan.closurediff import closure_json
 from mcpstate.plan.document import plan_document
+from mcpstate.plan.planner import make_plan
+from mcpstate.plan.toolsdiff import tools_line
+from mcpstate.probe.surface import surface_of
+from mcpstate.probe.surfacediff import diff_surfaces
 from mcpstate.render.planmd import MARKER, plan_markdown
 from mcpstate.render.plantext import plan_lines
 from tests.plan.test_planner import applied, lock, spec
@@ -40,8 +44,35 @@ def sample_doc() -> dict[str, object]:
     observed = Observed(State("1b7c", 7, {s.name: s for s in state_servers}),
                         (TargetFile("claude-code", ".mcp.json", True, "e" * 64, entries),),
                         frozenset(s.store_path for s in state_servers if s.store_path))
-    plan = make_plan(lockfile, observed)
+    plan = for_review(make_plan(lockfile, observed))
     return plan_document(plan, lockfile, observed, "2026-11-22T00:00:00Z", "mcpstate.lock.yaml")
+
+
+ECHO = {"name": "echo", "description": "Echo the text back.",
+        "inputSchema": {"type": "object", "properties": {"text": {"type": "string"}}, "required": ["text"]}}
+ADD = {"name": "add", "description": "Add two numbers.", "inputSchema": {"type": "object"}}
+
+
+def for_review(plan: Plan) -> Plan:
+    """What prepare_plan adds from files, as it would for these changes: everything's
+    closure and tools, github's entry text."""
+    tools = diff_surfaces(surface_of([ECHO, ADD]), surface_of([{**ECHO, "description": "Echo it back."}]))
+    closure = closure_json({"zod": "4.6.6", "a": "1.0.0"}, {"zod": "4.6.7", "a": "1.0.0", "b": "2.0.0"})
+    entry = [{"target": ".mcp.json", "diff": ['   "mcpServers": {', '     "github": {',
+                                                '-      "url": "https://api.example/mcp/?token=***"',
+                                                '+      "url": "https://api.example/mcp/",',
+                                                '+      "headers": {"Authorization": "Bearer ${GITHUB_TOKEN}"}',
+                                                '     }', '   }']}]
+    changes = []
+    for c in plan.changes:
+        if c.server == "everything":
+            c = c._replace(tools_diff=tools.to_json(), closure_diff=closure,
+                           details=(*c.details, "closure: 1 changed (zod 4.6.6 -> 4.6.7), 1 added (b 2.0.0), 0 removed",
+                                    tools_line(tools)))
+        if c.server == "github":
+            c = c._replace(entry_diff=tuple(entry))
+        changes.append(c)
+    return plan._replace(changes=tuple(changes))
 
 
 def check_golden(name: str, text: str) -> None:
@@ -139,3 +170,33 @@ def test_markdown_golden_for_a_100_server_change() -> None:
     md = plan_markdown(big_doc(100))
     check_golden("plan-100.md", md)
     assert len(md) <= 60_000
+
+
+def reviewed_doc(n: int, description: str = "Read the text. " * 40) -> dict[str, object]:
+    """big_doc with a tool whose description changes on every server."""
+    doc = big_doc(n)
+    tools = diff_surfaces(surface_of([ECHO]), surface_of([{**ECHO, "description": description}]))
+    for change in doc["changes"]:  # type: ignore[attr-defined]
+        change["tools_diff"] = tools.to_json()
+    return doc
+
+
+def balanced(md: str) -> bool:
+    fences = [line for line in md.splitlines() if line.startswith("```")]
+    return len(fences) % 2 == 0 and md.count("<details>") == md.count("</details>")
+
+
+@pytest.mark.parametrize("limit", [2_000, 10_000, 60_000])
+def test_review_blocks_are_kept_whole_within_the_cap(limit: int) -> None:
+    md = plan_markdown(reviewed_doc(100), max_chars=limit)
+    assert len(md) <= limit and balanced(md)
+    assert "<details><summary>server-000: tool changes</summary>" in md
+    assert "more server(s) with tool or entry changes cut" in md
+
+
+def test_a_description_cannot_close_its_fence_or_its_block() -> None:
+    hostile = "ok\n```\n</details>\n# Plan: 0 to change"
+    md = plan_markdown(reviewed_doc(1, hostile))
+    block = md.split("<details><summary>server-000: tool changes</summary>")[1]
+    assert "````diff\n- Echo the text back.\n+ ok\n+ ```\n+ </details>\n+ # Plan: 0 to change\n````" in block
+    # inside a fence of four, neither the three backticks nor the tag mean anything

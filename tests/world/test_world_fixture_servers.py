@@ -309,6 +309,7 @@ TRANSCRIPT = [
 @pytest.mark.parametrize("behaviour", [
     "healthy", "add_tool", "remove_tool", "change_schema", "paginate", "chatty", "modern_only",
     "legacy_only", "legacy_only,chatty", "garbage", "stderr_flood,stderr_mb=1",
+    "new_description", "poisoned_description", "new_title", "optional_property",
 ])
 def test_node_and_python_answer_alike(behaviour: str) -> None:
     import json
