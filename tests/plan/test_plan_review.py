@@ -13,7 +13,7 @@ import jsonschema
 import pytest
 
 from mcpstate.lockfile.load import load_schema
-from testing.catalogue import NPM_SERVER
+from testing.catalogue import NPM_SERVER, NPM_VERSIONS
 from testing.pytest_plugin import Project
 from tests.applyhelp import lockfile
 
