@@ -112,3 +112,27 @@ def flock_within(fd: int, seconds: float, poll_s: float = 0.01, shared: bool = F
             if time.monotonic() >= deadline:
                 return False
             time.sleep(poll_s)
+
+
+def is_below(full: str, folder: str) -> bool:
+    """os.path.commonpath([folder, full]) == folder, for normalised paths: a prefix test
+    where it gives the same answer (POSIX, both absolute, no `//` root), since plan asks
+    once per store entry; commonpath elsewhere (Windows compares without case)."""
+    if os.name == "posix" and full[:1] == folder[:1] == "/" and "//" not in (full[:2], folder[:2]):
+        return full == folder or full.startswith(folder.rstrip("/") + "/")
+    return os.path.commonpath([folder, full]) == folder
+
+
+def lexically_inside(root: Path, path: Path | str, within: Path) -> Path | None:
+    """`path` (relative to `root`, or absolute) with `..` folded, links not followed, when
+    it lies inside `within`; None when it does not. For paths only read (a stat each)."""
+    folder = os.path.normpath(os.path.abspath(within))
+    full = os.path.normpath(os.path.join(root, path))
+    return Path(full) if is_below(full, folder) else None
+
+
+def really_inside(root: Path, path: Path | str, within: Path) -> Path | None:
+    """`path` resolved, every link followed, when it lies inside `within`; else None."""
+    folder = os.path.realpath(within)
+    full = os.path.realpath(os.path.join(root, path))
+    return Path(full) if os.path.commonpath([folder, full]) == folder else None

@@ -152,22 +152,22 @@ class DataDir:
     def inside(self, path: Path | str, within: Path | None = None) -> Path:
         """`path` normalised (links not followed): it must lie inside `within` (default:
         the data dir). For paths only read, on plan's hot path."""
-        folder = os.path.normpath(os.path.abspath(within or self.root))
-        full = os.path.normpath(os.path.join(self.root, path))
-        if os.path.commonpath([folder, full]) != folder:
-            raise StoreError(f"{str(path)!r} points outside {folder} (a corrupt or tampered "
-                             "state file?); nothing was changed")
-        return Path(full)
+        from mcpstate.fsutil import lexically_inside
+
+        return self._or_corrupt(lexically_inside(self.root, path, within or self.root), path, within)
 
     def confine(self, path: Path | str, within: Path | None = None) -> Path:
         """`path` resolved, every link followed; it must lie inside `within` (default: the
         data dir), else it is corruption."""
-        folder = os.path.realpath(within or self.root)
-        full = os.path.realpath(self.root / path)
-        if os.path.commonpath([folder, full]) != folder:
-            raise StoreError(f"{str(path)!r} points outside {folder} (a corrupt or tampered "
-                             "state file?); nothing was changed")
-        return Path(full)
+        from mcpstate.fsutil import really_inside
+
+        return self._or_corrupt(really_inside(self.root, path, within or self.root), path, within)
+
+    def _or_corrupt(self, found: Path | None, path: Path | str, within: Path | None) -> Path:
+        if found is None:
+            raise StoreError(f"{str(path)!r} points outside {within or self.root} (a corrupt or "
+                             "tampered state file?); nothing was changed")
+        return found
 
     def portable(self, path: Path | str, environ: Mapping[str, str] | None = None) -> str:
         """`path` as a project file writes it (DESIGN §14): through `${HOME}` when the data
@@ -178,8 +178,10 @@ class DataDir:
         text = os.path.normpath(os.path.abspath(path))
         if not home or not os.path.isabs(home):
             return text
+        from mcpstate.fsutil import is_below
+
         home = os.path.normpath(home)
-        if os.path.commonpath([home, text]) != home or text == home:
+        if text == home or not is_below(text, home):
             return text
         return "${HOME}/" + Path(os.path.relpath(text, home)).as_posix()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mcpstate.fsutil import is_below
 from mcpstate.state.layout import StateDir
 
 GITIGNORE = ".gitignore"
@@ -16,7 +17,7 @@ def ignore_state_dir(project_dir: Path, state_dir: StateDir) -> str | None:
     A state dir outside the project is not the project's to ignore: nothing is done."""
     project = os.path.realpath(project_dir)
     folder = os.path.realpath(state_dir.root)
-    if folder == project or os.path.commonpath([project, folder]) != project:
+    if folder == project or not is_below(folder, project):
         return None
     pattern = "/" + Path(os.path.relpath(folder, project)).as_posix() + "/"
     path = Path(project_dir) / GITIGNORE

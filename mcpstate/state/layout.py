@@ -16,7 +16,7 @@ import re
 from pathlib import Path
 
 from mcpstate.errors import StateError
-from mcpstate.fsutil import atomic_write, ensure_private_dir
+from mcpstate.fsutil import atomic_write, ensure_private_dir, lexically_inside, really_inside
 
 TX_ID = re.compile(r"[0-9a-f]{12}")
 MARKER = "MCPSTATE_STATE_DIR.TAG"
@@ -162,28 +162,15 @@ class StateDir:
         """`path` normalised (`..` folded, links not followed): it must lie inside `within`
         (default: the state dir). For paths only read, on plan's hot path: `confine`
         resolves every link, which costs a stat per component."""
-        folder = os.path.normpath(os.path.abspath(within or self.root))
-        full = os.path.normpath(os.path.join(self.root, path))
-        if not _below(full, folder):
-            raise StateError(f"{self.root}: {str(path)!r} points outside {folder} "
-                             "(a corrupt or tampered state file?); nothing was changed")
-        return Path(full)
+        return self._or_corrupt(lexically_inside(self.root, path, within or self.root), path, within)
 
     def confine(self, path: Path | str, within: Path | None = None) -> Path:
         """`path` (relative to the state dir, or absolute) resolved; it must lie inside
         `within` (default: the state dir), else it is corruption."""
-        folder = os.path.realpath(within or self.root)
-        full = os.path.realpath(self.root / path)
-        if os.path.commonpath([folder, full]) != folder:
-            raise StateError(f"{self.root}: {str(path)!r} points outside {folder} "
+        return self._or_corrupt(really_inside(self.root, path, within or self.root), path, within)
+
+    def _or_corrupt(self, found: Path | None, path: Path | str, within: Path | None) -> Path:
+        if found is None:
+            raise StateError(f"{self.root}: {str(path)!r} points outside {within or self.root} "
                              "(a corrupt or tampered state file?); nothing was changed")
-        return Path(full)
-
-
-def _below(full: str, folder: str) -> bool:
-    """os.path.commonpath([folder, full]) == folder, for normalised paths: a prefix test
-    where it gives the same answer (POSIX, both absolute, no `//` root), since plan asks
-    once per store entry; commonpath elsewhere (Windows compares without case)."""
-    if os.name == "posix" and full[:1] == folder[:1] == "/" and "//" not in (full[:2], folder[:2]):
-        return full == folder or full.startswith(folder.rstrip("/") + "/")
-    return os.path.commonpath([folder, full]) == folder
+        return found

@@ -55,21 +55,20 @@ def recorded_entry(home: DataDir, legacy_store: Path, store_path: str) -> Path:
     shared store, or in a project's own store of an older mcpstate (`legacy_store`, the
     state dir's store/, planned as a move into the shared store). Anywhere else it is
     corruption, never a path to read or delete."""
-    try:
-        return home.inside(store_path, within=home.store)
-    except StoreError:
-        pass
-    legacy = os.path.normpath(os.path.abspath(legacy_store))
-    full = os.path.normpath(os.path.abspath(store_path))
-    if os.path.commonpath([legacy, full]) != legacy:
+    from mcpstate.fsutil import lexically_inside
+
+    found = (lexically_inside(home.root, store_path, home.store)
+             or lexically_inside(home.root, store_path, legacy_store))
+    if found is None:
         raise StoreError(f"{store_path!r} points outside the shared store {home.store} and the "
                          f"project's store {legacy_store} (a corrupt or tampered state file?); nothing was changed")
-    return Path(full)
+    return found
 
 
 def in_shared_store(home: DataDir, path: Path | str) -> bool:
-    store = os.path.normpath(os.path.abspath(home.store))
-    return os.path.commonpath([store, os.path.normpath(os.path.abspath(path))]) == store
+    from mcpstate.fsutil import lexically_inside
+
+    return lexically_inside(home.root, path, home.store) is not None
 
 
 def is_intact(path: Path | str) -> bool:
