@@ -50,7 +50,10 @@ def main() -> int:
         step(env, "History of 'notes'", "history", "notes")
         step(env, "Roll 'notes' back to revision 1", "rollback", "notes", "1")
         step(env, "History again", "history", "notes")
-    print(f"\nThe demo project is in {DEMO} (its .mcp.json, .mcpstate/state.json and journal).")
+    home = Path(env["HOME"]).relative_to(ROOT)
+    print(f"\nThe demo project is in {DEMO} (its .mcp.json, .mcpstate/state.json and journal); its"
+          f" shared store is in the demo's own home folder, {home}: to look around, run\n"
+          f"  HOME=$PWD/{home} .venv/bin/mcpstate -C demo plan")
     return 0
 
 

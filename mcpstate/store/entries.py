@@ -61,7 +61,8 @@ def recorded_entry(home: DataDir, legacy_store: Path, store_path: str) -> Path:
              or lexically_inside(home.root, store_path, legacy_store))
     if found is None:
         raise StoreError(f"{store_path!r} points outside the shared store {home.store} and the "
-                         f"project's store {legacy_store} (a corrupt or tampered state file?); nothing was changed")
+                         f"project's store {legacy_store} (a corrupt or tampered state file, or "
+                         "MCPSTATE_HOME or HOME other than at the last apply?); nothing was changed")
     return found
 
 
