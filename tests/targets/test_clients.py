@@ -416,9 +416,10 @@ def test_jsonc_blanks_keep_every_offset() -> None:
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
-CONTRACT = {"mcpstate_server_up": {"server", "version", "source"},
-            "mcpstate_server_startup_seconds": {"server"}, "mcpstate_server_rss_bytes": {"server"},
-            "mcpstate_server_tools": {"server"}, "mcpstate_server_revision": {"server"},
+SERVER = {"server", "version", "source"}  # every per-server series, as render/status.py labels it
+CONTRACT = {"mcpstate_server_up": SERVER, "mcpstate_server_startup_seconds": SERVER,
+            "mcpstate_server_rss_bytes": SERVER, "mcpstate_server_tools": SERVER,
+            "mcpstate_server_tools_drift": SERVER, "mcpstate_server_revision": SERVER,
             "mcpstate_last_status_timestamp_seconds": set()}
 
 

@@ -133,7 +133,7 @@ def test_module_entry_point_serves_until_terminated() -> None:
         assert [t["name"] for t in tools["result"]["tools"]] == ["echo", "add", "reverse"]
     finally:
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=5) == 0
+        assert proc.wait(timeout=30) == 0  # seconds on a loaded 2-core CI; a hang still fails
 
 
 @pytest.mark.parametrize("sse", [False, True])
