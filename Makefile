@@ -17,7 +17,7 @@ demo: $(STAMP)
 	$(BIN)/python examples/demo/run.py
 
 test: $(STAMP) test-tools
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 # The example tests also run tools that no Python package ships (tests/examples/):
 # promtool (Debian's prometheus) checks the alert rules, shellcheck lets actionlint check
