@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
 import time
@@ -325,10 +326,12 @@ def main(argv: list[str] | None = None) -> int:
     server = RemoteServer(args.behaviour, sse=args.sse, version=args.version,
                           log=lambda text: print(text, file=sys.stderr, flush=True)).start()
     print(f"MCPSTATE_REMOTE_URL={server.url}", flush=True)
+    # Handlers of its own: a process started in the background by a non-interactive shell
+    # inherits SIGINT ignored, and Python then raises no KeyboardInterrupt for it.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: server.stopping.set())
     try:
         server.stopping.wait()
-    except KeyboardInterrupt:
-        pass
     finally:
         server.stop()
     return 0
