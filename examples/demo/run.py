@@ -4,10 +4,11 @@ Copies examples/demo/ to ./demo/, starts the hermetic npm registry and PyPI inde
 (no internet needed but for mcpstate's pinned pnpm, bootstrapped once from the public
 npm registry into .cache/tools), and walks through lock (each server's closure into
 mcpstate.lock.d/), validate, plan, apply, status, history, an upgrade that fails its
-live check and rolls back, and a rollback."""
+health test before anything is swapped, a good upgrade, and a rollback."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -21,7 +22,7 @@ from testing.catalogue import NPM_VERSIONS  # noqa: E402
 from testing.tools import isolated_env, seed_tools  # noqa: E402
 from testing.world import World  # noqa: E402
 
-DEMO = ROOT / "demo"
+DEMO = Path(os.environ.get("MCPSTATE_DEMO_DIR") or ROOT / "demo")  # the test runs it elsewhere
 
 
 def main() -> int:
@@ -42,15 +43,15 @@ def main() -> int:
         pin(lock, "1.0.0", bad)
         step(env, "The pull request re-locks the moved pin", "lock", "notes")
         step(env, "An upgrade in review: the plan a PR comment would show", "plan", "--format", "markdown")
-        step(env, f"Apply it: {bad} passes its test, then fails the live check, and is rolled back",
-             "apply", "--auto-approve")
+        step(env, f"Apply it: {bad} crashes from its second start on (lock's probe was its first): "
+                  "the health test stops it before anything is swapped", "apply", "--auto-approve")
         pin(lock, bad, good)
         step(env, "Re-lock", "lock", "notes")
         step(env, f"A good upgrade to {good}", "apply", "--auto-approve")
         step(env, "History of 'notes'", "history", "notes")
         step(env, "Roll 'notes' back to revision 1", "rollback", "notes", "1")
         step(env, "History again", "history", "notes")
-    home = Path(env["HOME"]).relative_to(ROOT)
+    home = os.path.relpath(env["HOME"])
     print(f"\nThe demo project is in {DEMO} (its .mcp.json, .mcpstate/state.json and journal); its"
           f" shared store is in the demo's own home folder, {home}: to look around, run\n"
           f"  HOME=$PWD/{home} .venv/bin/mcpstate -C demo plan")
@@ -59,9 +60,11 @@ def main() -> int:
 
 def pin(lock: Path, old: str, new: str) -> None:
     """Edit the notes server's pin by hand, as a pull request would: the new version, and
-    its old integrity line deleted, for `mcpstate lock` to fill in with the closure."""
+    its old integrity line deleted (wherever `lock` put it among the pin's lines), for
+    `mcpstate lock` to fill in with the closure and the tools."""
     text = lock.read_text().replace(f"version: {old}", f"version: {new}", 1)
-    lock.write_text(re.sub(rf"(version: {re.escape(new)}\n)\s*integrity: \S+\n", r"\1", text, count=1))
+    pin_lines = rf"(version: {re.escape(new)}\n(?:    (?:closure|tools): \S+\n)*)    integrity: \S+\n"
+    lock.write_text(re.sub(pin_lines, r"\1", text, count=1))
 
 
 def step(env: dict[str, str], title: str, *args: str) -> None:
