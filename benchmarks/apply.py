@@ -44,6 +44,8 @@ def timed_apply(env: dict[str, str], servers: list[tuple[str, str, str]], parall
         if locked:
             subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(project), "lock"], env=env,
                            capture_output=True, check=True)
+        # caches warm, store empty: each server is installed, not reused from the shared store
+        shutil.rmtree(Path(env["MCPSTATE_HOME"]) / "store", ignore_errors=True)
         start = time.perf_counter()
         proc = subprocess.run([sys.executable, "-m", "mcpstate", "-C", str(project), "apply", "--auto-approve",
                                "--parallelism", str(parallelism)], env=env, capture_output=True, text=True)
