@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mcpstate.home import DataDir
+from mcpstate.store.lock import WAIT_S as STORE_WAIT_S
 from mcpstate.model import Change, Launch, Lockfile, Plan, State, TestSpec
 from mcpstate.registry.urls import install_registries
 from mcpstate.state.file import load_state
@@ -34,7 +35,7 @@ class ApplyOptions:
     parallelism: int = 4
     fail_fast: bool = False
     allow_protected: frozenset[str] = frozenset()
-    store_wait_s: float = 300.0  # store/lock.py's WAIT_S: a store gc holds it for seconds
+    store_wait_s: float = STORE_WAIT_S
 
 
 def make_env(project_dir: Path, state_dir: StateDir, lockfile: Lockfile, journal: Journal,

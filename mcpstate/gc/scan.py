@@ -201,7 +201,9 @@ def _state_roots(why: Why, state: State, prefixes: tuple[str, ...], where: str =
 
 
 def _in(path: object, folder: Path | None) -> bool:
-    return folder is not None and isinstance(path, str) and path.startswith(str(folder) + os.sep)
+    from mcpstate.fsutil import lexically_inside
+
+    return folder is not None and isinstance(path, str) and lexically_inside(folder, path, folder) is not None
 
 
 def _add_record(why: Why, record: Mapping[str, Any], reason: str, prefixes: tuple[str, ...]) -> None:
