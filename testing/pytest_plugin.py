@@ -28,7 +28,11 @@ import pytest
 if TYPE_CHECKING:
     from testing.world import World
 
-REPO = Path(__file__).resolve().parents[1]
+# The folder whose files a test must not change: this repository, or (for a session that
+# tests the breach check itself) a folder of that session's own, so that its planted
+# write is judged by it alone and never by another worker watching the real repository.
+WATCHED_VARIABLE = "MCPSTATE_TEST_WATCHED_REPO"
+REPO = Path(os.environ.get(WATCHED_VARIABLE) or Path(__file__).resolve().parents[1]).resolve()
 # Where tools write by default (a cache, a config, a state dir): each must still point
 # into pytest's temporary folders when the test ends, or the test could reach beyond them.
 ISOLATED_VARIABLES = ("HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from testing.pytest_plugin import Project
+from testing.pytest_plugin import WATCHED_VARIABLE, Project
 from testing.world import World
 
 pytest_plugins = ["pytester"]
@@ -59,7 +59,11 @@ def test_breaches_are_judged_by_what_the_test_reaches(pytester: pytest.Pytester,
     # "another program writes the real home" can happen for real without touching ours.
     real_home = tmp_path / "real-home"
     real_home.mkdir()
-    leak = REPO / "tests" / "world" / f"isolation-leak-{uuid.uuid4().hex}.txt"
+    # The inner session watches a repository of its own (a copy's stand-in in tmp_path):
+    # a write planted in the real one would fail whatever test another worker runs then.
+    watched = tmp_path / "watched-repo"
+    watched.mkdir()
+    leak = watched / f"isolation-leak-{uuid.uuid4().hex}.txt"
     pytester.makepyfile(test_inner=f"""
         import subprocess
         from pathlib import Path
@@ -81,6 +85,7 @@ def test_breaches_are_judged_by_what_the_test_reaches(pytester: pytest.Pytester,
     """)
     monkeypatch.setenv("HOME", str(real_home))
     monkeypatch.setenv("PYTHONPATH", str(REPO))
+    monkeypatch.setenv(WATCHED_VARIABLE, str(watched))
     try:
         result = pytester.runpytest_subprocess("-p", "testing.pytest_plugin", "-p", "no:cacheprovider")
         assert leak.exists()  # the inner test did write it: the check below saw a real write
