@@ -45,15 +45,18 @@ class Context(NamedTuple):
         return StateDir(self.project_dir / STATE_DIR_NAME)
 
     def state_dir_even_without_lockfile(self) -> StateDir:
-        """The lockfile's `state_dir:` when it can be read, else the default resolution:
-        for the commands that must work without a valid lockfile (history, force-unlock)."""
-        from mcpstate.errors import LockfileError
+        """The state dir for the commands that must work where there is no lockfile yet
+        (history, force-unlock, init, import, add): --state-dir or MCPSTATE_STATE_DIR when
+        given, else the default when there is no lockfile, else the lockfile's `state_dir:`.
+        A lockfile that is there but broken raises: which state dir it names is unknown, and
+        guessing the default would show (or change) another folder's state."""
         from mcpstate.lockfile.load import load_lockfile
 
-        try:
-            return self.state_dir(load_lockfile(self.lockfile_path).state_dir)
-        except LockfileError:
+        if self.state_dir_override is not None or os.environ.get("MCPSTATE_STATE_DIR"):
             return self.state_dir()
+        if not self.lockfile_path.exists():
+            return self.state_dir()
+        return self.state_dir(load_lockfile(self.lockfile_path, closures=False).state_dir)
 
     @property
     def project(self) -> Project:

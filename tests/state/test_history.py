@@ -39,3 +39,23 @@ def test_rollback_of_a_server_never_applied_says_so(tmp_path: Path, capsys: pyte
     committed(tmp_path, "a")
     result = run_cli(capsys, tmp_path, "rollback", "nosuch")
     assert result.code == 1 and "no server named 'nosuch' has ever been applied here" in result.err
+
+
+def test_history_with_a_broken_lockfile_fails_as_every_command_does(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # The default state dir has a history, but the broken lockfile may name another one:
+    # showing the default's would be a guess (it exited 0 with the default's rows).
+    committed(tmp_path, "a")
+    (tmp_path / "mcpstate.lock.yaml").write_text(LOCK + "    bogus: 1\n")
+    for args in (("history", "--format", "json"), ("history",)):
+        result = run_cli(capsys, tmp_path, *args)
+        assert result.code == 1, args
+        assert "mcpstate.lock.yaml:6" in result.err and "bogus" in result.err
+    document = json.loads(run_cli(capsys, tmp_path, "history", "--format", "json").out)
+    assert "revisions" not in document and document["error"]
+    # Without a lockfile, or with the state dir given, history still works.
+    (tmp_path / "mcpstate.lock.yaml").unlink()
+    assert run_cli(capsys, tmp_path, "history", "--format", "json").code == 0
+    (tmp_path / "mcpstate.lock.yaml").write_text(LOCK + "    bogus: 1\n")
+    given = run_cli(capsys, tmp_path, "--state-dir", ".mcpstate", "history", "--format", "json")
+    assert given.code == 0 and json.loads(given.out)["revisions"][0]["server"] == "a"
