@@ -47,6 +47,11 @@ def run_apply(project: Project, options: ApplyOptions, plan_file: Path | None, o
     """Recover, plan (or check the saved plan), ask, then run one transaction per change."""
     saved = read_saved_plan(plan_file) if plan_file else None
     state_dir = project.state_dir_for(load_lockfile(project.lockfile_path).state_dir)
+    if not state_dir.marker.is_file():
+        # A first apply creates the state dir (marker, lock, journal): a folder it may not
+        # take, or bad input (a broken target, a stale plan), must fail before that.
+        state_dir.refuse_if_foreign()
+        _plan(project, saved, only)
     with state_lock(state_dir, "apply", lock_timeout):
         journal = open_journal(state_dir, who())
         try:
