@@ -40,6 +40,7 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     before = ctx.lockfile_path.read_bytes() if ctx.lockfile_path.exists() else None
     lockfile = load_lockfile(ctx.lockfile_path, closures=False)  # lock mends the lock folder
     chosen = _chosen(lockfile, args.names)
+    edit.check_editable((before or b"").decode("utf-8"), chosen)  # refused now, nothing is written
     servers = [s for s in chosen if s.source in pins.REGISTRY_SOURCES]
     catalogs = fetch_catalogs(lockfile.registries, pins.catalog_keys(servers))
     for warning in pins.yanked_warnings(servers, catalogs):

@@ -44,6 +44,8 @@ def run(ctx: Context, args: argparse.Namespace) -> Result:
     for line in stays + list(dict.fromkeys(s.note for s in statuses if s.note)):
         ctx.out.progress(line)
     if moves:  # rewritten in a dry run too: a pin it cannot rewrite fails the same way
+        moved = [lockfile.servers[m.server] for m in moves]
+        edit.check_editable((before or b"").decode("utf-8"), moved, version=True)  # before the lock folder
         edits = [edit.Edit(m.server, m.new, m.integrity) for m in moves]
         if not args.dry_run:
             edits = _relock(ctx, lockfile, moves, edits)

@@ -15,11 +15,14 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import yaml
 
 from mcpstate.errors import LockfileError
+
+if TYPE_CHECKING:
+    from mcpstate.model import ServerSpec
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,26 @@ def rewrite(text: str, edits: Sequence[Edit]) -> str:
     result = _splice(text, splices)
     verify(result, expected, "rewrite")
     return result
+
+
+_SHA256 = "sha256-" + "0" * 64  # stand-ins of the digests lock may write, for check_editable
+_SHA512 = "sha512-" + "A" * 86 + "=="
+
+
+def check_editable(text: str, servers: Sequence[ServerSpec], version: bool = False) -> None:
+    """Refuse now what rewrite() would refuse for the lines lock may write into these
+    servers (a line to insert into a flow mapping, an anchor), before anything is resolved,
+    probed or written: lock and update then fail with every file as it was. A value that
+    is there is replaced in place, flow mapping or not. `version`: the pin moves too."""
+    rewrite(text, [_stand_in(spec, version) for spec in servers])
+
+
+def _stand_in(spec: ServerSpec, version: bool) -> Edit:
+    tools = None if spec.test.skip else _SHA256
+    if spec.source not in ("npm", "pypi"):
+        return Edit(spec.name, tools=tools)
+    closure = _SHA256 if spec.closure or not version else None  # update leaves a missing closure: to lock
+    return Edit(spec.name, "0.0.0" if version else None, _SHA512, closure, tools)
 
 
 def save(path: Path, before: bytes | None, text: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from mcpstate.probe.surface import surface_digest
 from testing import catalogue as cat
-from tests.helpers import Result, run_cli
+from tests.helpers import Result, run_cli, snapshot
 
 LOCKFILE = textwrap.dedent(f"""\
     # Reviewed in PR #12. Keep the comments!
@@ -180,10 +180,27 @@ def test_update_refuses_an_unsafe_edit_and_changes_nothing(capsys: pytest.Captur
     text = LOCKFILE.replace(f"  tiny:\n    source: npm\n    package: {cat.NPM_TINY}\n    version: 1.1.0\n",
                             f"  tiny: {{source: npm, package: {cat.NPM_TINY}, version: 1.0.0}}\n")
     (project / "mcpstate.lock.yaml").write_text(text)
+    before = snapshot(project)
     result = cli(capsys, project, "update")
     assert result.code == 1
     assert "servers.tiny is a flow mapping" in result.err and "nothing was changed" in result.err
-    assert lockfile(project) == text
+    assert snapshot(project) == before  # the lock folder too: it was written before the refusal
+
+
+def test_lock_refuses_an_unsafe_edit_and_writes_no_lock_folder(capsys: pytest.CaptureFixture[str],
+                                                               project: Path) -> None:
+    # A valid project before, a valid project after: lock used to write mcpstate.lock.d/tiny/
+    # and then refuse the lockfile, leaving a lock folder the lockfile does not name.
+    text = ("version: 1\nservers:\n"
+            f"  tiny: {{source: npm, package: {cat.NPM_TINY}, version: 1.0.0}}\n")
+    (project / "mcpstate.lock.yaml").write_text(text)
+    assert cli(capsys, project, "validate").code == 0
+    before = snapshot(project)
+    result = cli(capsys, project, "lock")
+    assert result.code == 1
+    assert "servers.tiny is a flow mapping" in result.err and "nothing was changed" in result.err
+    assert snapshot(project) == before and not (project / "mcpstate.lock.d").exists()
+    assert cli(capsys, project, "validate").code == 0
 
 
 def test_lock_fills_missing_integrity_closure_and_tools_only(capsys: pytest.CaptureFixture[str],

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from mcpstate.errors import LockfileError
 from mcpstate.lockfile.append import append_servers
-from mcpstate.lockfile.edit import Edit, rewrite
+from mcpstate.lockfile.edit import Edit, check_editable, rewrite
 
 SHA = "sha512-" + "N" * 86 + "=="
 COMMENTED = textwrap.dedent("""\
@@ -228,3 +228,17 @@ def test_tools_goes_after_the_last_pin_line_and_is_replaced_in_place() -> None:
     again = rewrite(out, [Edit("web", tools=other)])
     assert again == out.replace(f"url: https://example.com/mcp   # theirs\n    tools: {TOOLS}",
                                 f"url: https://example.com/mcp   # theirs\n    tools: {other}")
+
+
+def test_check_editable_refuses_only_the_lines_lock_would_have_to_insert() -> None:
+    from mcpstate.model import ServerSpec, TestSpec
+
+    npm = ServerSpec(name="a", source="npm", package="p", version="1.0.0")
+    done = (f"servers:\n  a: {{source: npm, package: p, version: 1.0.0, integrity: {SHA}, "
+            f"closure: sha256-{'1' * 64}, tools: sha256-{'2' * 64}}}\n")
+    check_editable(done, [npm])  # all there: replaced in place, flow mapping or not
+    with pytest.raises(LockfileError, match="flow mapping"):
+        check_editable("servers:\n  a: {source: npm, package: p, version: 1.0.0}\n", [npm])
+    # a command server gets a tools: line only, and none when it is never probed
+    command = ServerSpec(name="a", source="command", command="/bin/true", test=TestSpec(skip=True))
+    check_editable("servers:\n  a: {source: command, command: /bin/true, test: {skip: true}}\n", [command])
