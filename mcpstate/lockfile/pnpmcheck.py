@@ -99,11 +99,10 @@ def _check_importers(doc: Any, expect: Expect, at: Any) -> Found:
         return found + [(at("importers", ".", "dependencies"), "importer",
                          f"the importer's only dependency must be {expect.package} (the server's package)")]
     entry = deps[expect.package] if isinstance(deps[expect.package], dict) else {}
-    pinned = str(entry.get("version", "")).partition("(")[0]
-    if str(entry.get("specifier")) != expect.version or pinned != expect.version:
-        found.append((at("importers", ".", "dependencies", expect.package), "importer",
-                      f"{expect.package} must be locked at its pin {expect.version}"))
-    return found
+    pinned = {"specifier": str(entry.get("specifier")), "version": str(entry.get("version")).partition("(")[0]}
+    return found + [(at("importers", ".", "dependencies", expect.package, key), "importer",
+                     f"{expect.package}'s {key} must be its pin {expect.version}")
+                    for key, value in pinned.items() if value != expect.version]
 
 
 def _check_packages(doc: Any, expect: Expect, at: Any) -> Found:
@@ -126,7 +125,7 @@ def _check_packages(doc: Any, expect: Expect, at: Any) -> Found:
     if own is None:
         found.append((at("packages"), "own-package", f"{expect.package}@{expect.version} is not locked"))
     elif expect.integrity and integrity != expect.integrity:
-        found.append((at("packages", f"{expect.package}@{expect.version}"), "own-package",
+        found.append((at("packages", f"{expect.package}@{expect.version}", "resolution"), "own-package",
                       f"its integrity is not the lockfile's integrity: {expect.integrity}"))
     return found
 
