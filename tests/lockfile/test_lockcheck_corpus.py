@@ -465,3 +465,64 @@ def test_without_the_check_the_injected_wheel_runs(corpus: Corpus, world: Any, t
     ran = cli(project, "apply", "--auto-approve", "--target", "py")
     assert ran.code == 0, ran
     assert evil.marker.read_text() == "pypi"
+
+
+def fresh_copy(corpus: Corpus, tmp_path: Path) -> Path:
+    """The locked project, never applied (a store and state of this test's own)."""
+    project = tmp_path / "fresh"
+    shutil.copytree(corpus.pristine, project, symlinks=True)
+    shutil.rmtree(project / ".mcpstate")
+    (project / ".mcp.json").unlink()
+    return project
+
+
+@pytest.mark.parametrize("change, words", [
+    ("injected", r"mcpstate\.lock\.d/app/pnpm-lock\.yaml:\d+: rule tarball-host: .*; nothing was installed"),
+    ("harmless", r"mcpstate\.lock\.d/app/ changed after the plan was made; nothing was installed"),
+])
+def test_a_folder_changed_between_plan_and_staging_is_refused(corpus: Corpus, world: Any, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch, change: str,
+                                                              words: str) -> None:
+    """apply checks the folder when it loads the lockfile, and again when staging starts:
+    an edit in between (digests retaken) is refused, and what it stages is what it checked."""
+    import mcpstate.apply.transaction as transaction
+
+    project = fresh_copy(corpus, tmp_path)
+    case = next(c for c in NPM_CASES if c.id == "npm-tarball-other-host")
+    log = transaction._log
+
+    def edit_when_staging(env: Any, job: Any, event: str, detail: object = None) -> None:
+        if event == "staging":
+            lock = project / "mcpstate.lock.d" / "app" / PNPM
+            text = lock.read_text()
+            assert case.edit is not None
+            lock.write_text(case.edit(text, corpus.evil) if change == "injected" else text + "# reviewed\n")
+            retake_digests(project, "app")
+        log(env, job, event, detail)
+
+    monkeypatch.setattr(transaction, "_log", edit_when_staging)
+    ran = cli(project, "apply", "--auto-approve", "--target", "app")
+    assert ran.code == 1 and re.search(words, ran.out + ran.err), ran
+    assert not (Path(os.environ["MCPSTATE_HOME"]) / "store" / "npm").exists() or \
+        not list((Path(os.environ["MCPSTATE_HOME"]) / "store" / "npm").iterdir())
+    assert not (project / ".mcp.json").exists() or "app" not in json.loads((project / ".mcp.json").read_text())
+    assert not corpus.evil.marker.exists()
+
+
+def test_apply_of_a_saved_plan_refuses_a_lock_folder_edited_since(corpus: Corpus, world: Any, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """`plan -o`, then a lock folder edit that passes every content rule with its digest
+    retaken: the lockfile's bytes moved, so the saved plan is stale; nothing changes."""
+    project = tmp_path / "copy"
+    shutil.copytree(corpus.pristine, project, symlinks=True)
+    for key in ("HOME", "MCPSTATE_HOME"):  # the store its state points into
+        monkeypatch.setenv(key, corpus.env[key])
+    assert cli(project, "plan", "-o", "plan.json").code == 0
+    requirements = project / "mcpstate.lock.d" / "py" / REQ
+    requirements.write_text(requirements.read_text() + "# reviewed\n")
+    retake_digests(project, "py")
+    assert cli(project, "validate").code == 0  # the edit itself is allowed
+    before = tree_snapshot(project)
+    ran = cli(project, "apply", str(project / "plan.json"))
+    assert ran.code == 1 and "Saved plan is stale" in ran.err and "mcpstate.lock.yaml was edited" in ran.err, ran
+    assert not diff_snapshots(before, tree_snapshot(project))
