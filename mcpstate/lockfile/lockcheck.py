@@ -153,7 +153,7 @@ def requirement_lines(text: str) -> tuple[list[tuple[int, str]], Found]:
     continuation is refused (readers would disagree on what it continues)."""
     logical: list[tuple[int, str]] = []
     found: Found = []
-    start, parts = 0, []
+    start, parts = 0, list[str]()
     for number, line in enumerate(text.splitlines(), start=1):
         if re.match(r"\s*#", line):
             if line.rstrip().endswith("\\"):

@@ -27,7 +27,14 @@ from typing import Any
 import pytest
 
 from mcpstate.lockfile.closure import CLOSURE_FILES, digest
-from testing.catalogue import NPM_LIB, NPM_WITH_LIB, PYPI_LIB, PYPI_WITH_LIB, LIB_VERSION, WITH_LIB_VERSION
+from testing.catalogue import (
+    LIB_VERSION,
+    NPM_LIB,
+    NPM_WITH_LIB,
+    PYPI_LIB,
+    PYPI_WITH_LIB,
+    WITH_LIB_VERSION,
+)
 from testing.tools import isolated_env, seed_tools
 from tests.stress.stresshelp import LOG, cli, command, diff_snapshots, tree_snapshot
 
@@ -67,7 +74,7 @@ class Case:
 
 def sub(pattern: str, repl: Callable[[Evil], str] | str, count: int = 1) -> Edit:
     def edit(text: str, evil: Evil) -> str:
-        new, n = re.subn(pattern, repl(evil) if callable(repl) else repl, text, count=count, flags=re.M)
+        new, n = re.subn(pattern, repl(evil) if callable(repl) else repl, text, count=count, flags=re.MULTILINE)
         assert n, f"the pattern {pattern!r} is not in the file"
         return new
     return edit
@@ -114,7 +121,9 @@ def symlink_to_copy(name: str) -> Callable[[Path, Evil], None]:
 
 
 def extra_file(name: str, text: str) -> Callable[[Path, Evil], None]:
-    return lambda folder, evil: (folder / name).write_text(text.format(host=evil.other_host))
+    def setup(folder: Path, evil: Evil) -> None:
+        (folder / name).write_text(text.format(host=evil.other_host))
+    return setup
 
 
 def subfolder(name: str) -> Callable[[Path, Evil], None]:
@@ -184,8 +193,8 @@ NPM_CASES = [
          sub(r"^    dependencies:\n", lambda e: f"    dependencies:\n      evil:\n        specifier: file:{e.npm_dir}\n"
                                              f"        version: file:{e.npm_dir}\n"), line_of="    dependencies:"),
     Case("npm-importer-dev-dependency", "app", PNPM, "importer",
-         sub(r"^    dependencies:\n", lambda e: f"    devDependencies:\n      evil:\n        specifier: 1.0.0\n"
-                                             f"        version: 1.0.0\n    dependencies:\n"), line_of="devDependencies:"),
+         sub(r"^    dependencies:\n", lambda e: "    devDependencies:\n      evil:\n        specifier: 1.0.0\n"
+                                             "        version: 1.0.0\n    dependencies:\n"), line_of="devDependencies:"),
     Case("npm-importer-second-importer", "app", PNPM, "importer",
          sub(r"^importers:\n", "importers:\n\n  packages/evil:\n    dependencies: {}\n"), line_of="importers:"),
     Case("npm-importer-version-moved", "app", PNPM, "importer",
@@ -354,7 +363,12 @@ def corpus(world: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cor
 def retake_digests(project: Path, server: str) -> None:
     """What an attacker does after editing the folder: `closure:` and `tools:` made to
     match again, with mcpstate's own digest functions."""
-    from mcpstate.probe.surface import SurfaceError, parse_surface, surface_bytes, surface_digest
+    from mcpstate.probe.surface import (
+        SurfaceError,
+        parse_surface,
+        surface_bytes,
+        surface_digest,
+    )
 
     folder = project / "mcpstate.lock.d" / server
     lockfile = project / LOCKFILE
@@ -372,7 +386,7 @@ def retake_digests(project: Path, server: str) -> None:
 
 
 def _set(text: str, server: str, key: str, value: str) -> str:
-    block = re.compile(rf"(^  {server}:\n(?:    .*\n)*?    {key}: )sha256-[0-9a-f]{{64}}", re.M)
+    block = re.compile(rf"(^  {server}:\n(?:    .*\n)*?    {key}: )sha256-[0-9a-f]{{64}}", re.MULTILINE)
     new, n = block.subn(lambda m: m.group(1) + value, text, count=1)
     assert n == 1, f"no {key}: line for {server}"
     return new
@@ -485,7 +499,7 @@ def test_a_folder_changed_between_plan_and_staging_is_refused(corpus: Corpus, wo
                                                               words: str) -> None:
     """apply checks the folder when it loads the lockfile, and again when staging starts:
     an edit in between (digests retaken) is refused, and what it stages is what it checked."""
-    import mcpstate.apply.transaction as transaction
+    from mcpstate.apply import transaction
 
     project = fresh_copy(corpus, tmp_path)
     case = next(c for c in NPM_CASES if c.id == "npm-tarball-other-host")
