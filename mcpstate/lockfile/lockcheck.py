@@ -26,6 +26,7 @@ from typing import NamedTuple
 from mcpstate.lockfile.closure import FOLDER
 
 MAX_BYTES = 4 << 20
+NPMJS = "https://registry.npmjs.org/"
 ALLOWED = {"npm": ("package.json", "pnpm-lock.yaml", "tools.json"),
            "pypi": ("requirements.txt", "tools.json")}
 OTHERS = ("tools.json",)  # command and remote servers: a reviewed surface only
@@ -53,7 +54,7 @@ class Expect(NamedTuple):
     package: str | None = None
     version: str | None = None
     integrity: str | None = None
-    registry: str = "https://registry.npmjs.org/"  # npm: the tarballs' registry
+    registry: str = NPMJS  # npm: the tarballs' registry
     tools: str | None = None
 
 
@@ -308,13 +309,25 @@ def lockfile_problems(data: Mapping[str, object], lockfile_path: Path | str,
     servers = data.get("servers")
     project = Path(lockfile_path).parent
     if not isinstance(servers, Mapping) or not os.path.lexists(project / FOLDER):
-        return []  # no folder: nothing to read (and the registry package stays unimported)
-    from mcpstate.registry.urls import registry_urls
-
-    registries = data.get("registries")
-    registry = registry_urls(registries if isinstance(registries, Mapping) else {}, environ)["npm"]
+        return []
     problems: list[Problem] = []
     for name, server in servers.items():
         if valid_server_name(name) and isinstance(server, Mapping):
-            problems += check_server(project, expect_of(str(name), server, registry))[1]
+            entries, found = read_folder(project, str(name))
+            registry = _npm_registry(data, environ) if _names_a_tarball(entries) else NPMJS
+            problems += found + check_folder(expect_of(str(name), server, registry), entries)
     return problems
+
+
+def _names_a_tarball(entries: Mapping[str, Entry]) -> bool:
+    """The registry matters only to a `tarball:` URL; otherwise it stays unresolved, as
+    the registry package (httpx with it) costs plan 0.3 s to import."""
+    lock = entries.get("pnpm-lock.yaml")
+    return isinstance(lock, bytes) and b"tarball" in lock
+
+
+def _npm_registry(data: Mapping[str, object], environ: Mapping[str, str]) -> str:
+    from mcpstate.registry.urls import registry_urls
+
+    registries = data.get("registries")
+    return registry_urls(registries if isinstance(registries, Mapping) else {}, environ)["npm"]
