@@ -118,6 +118,10 @@ def _stage(job: Job, env: Env) -> None:
         _log(env, job, "staging")
         env.say(f"[{job.server}] staging {spec.source} {spec.package}@{spec.version}")
         try:
+            if spec.lock_files and env.lockfile_path is not None:
+                from mcpstate.apply.recheck import recheck
+
+                spec = recheck(spec, env.lockfile_path.parent, env.registries.get("npm"))
             entry = stage(env.home, spec, env.registries.get(spec.source))
         except IntegrityError as e:
             raise StepFailed("verified", str(e)) from None

@@ -59,7 +59,9 @@ def _recalled(state_dir: StateDir, sha256: str, path: Path, closures: bool) -> d
     from mcpstate.lockfile.checked import recall
 
     data = recall(state_dir, sha256)
-    return None if data is None or live_problems(data, path, closures) else data
+    if data is None or live_problems(data, path, closures) or folder_problems(data, path, closures):
+        return None
+    return data
 
 
 def live_problems(data: dict[str, Any], path: Path, closures: bool = True) -> list[tuple[tuple[Any, ...], str]]:
@@ -72,6 +74,17 @@ def live_problems(data: dict[str, Any], path: Path, closures: bool = True) -> li
 
         found += closure_problems(data, path) + surface_problems(data, path)
     return found
+
+
+def folder_problems(data: dict[str, Any], path: Path, closures: bool = True) -> list[str]:
+    """The lock folders' contents (lockfile/lockcheck.py): `file:line: rule id: why`, each
+    file named relative to the project. A live check too: it reads the folders, and the
+    registry the tarballs must come from may be set in the environment."""
+    if not closures:
+        return []
+    from mcpstate.lockfile.lockcheck import lockfile_problems
+
+    return [str(p) for p in lockfile_problems(data, path, os.environ)]
 
 
 def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False,
@@ -94,6 +107,7 @@ def parse_lockfile_text(raw: bytes, path: Path, deep: bool = False,
     found = find_problems(data, deep) + live_problems(data, path, closures)
     found.sort(key=lambda pm: locate(data, pm[0]))
     problems += [_format(name, data, p, m) for p, m in found]
+    problems += folder_problems(data, path, closures)
     if problems:
         raise LockfileError(problems)
     return data

@@ -51,11 +51,11 @@ PNPM_LOCK = textwrap.dedent(f"""\
     packages:
 
       '{cat.NPM_SERVER}@1.0.0':
-        resolution: {{integrity: sha512-AAAA}}
+        resolution: {{integrity: sha512-{"A" * 86}==}}
         hasBin: true
 
       {cat.NPM_TINY}@1.0.0:
-        resolution: {{integrity: sha512-BBBB}}
+        resolution: {{integrity: sha512-{"B" * 86}==}}
 
     snapshots:
 

@@ -16,7 +16,10 @@ from mcpstate.lockfile.relock import stale_reason
 from mcpstate.model import ServerSpec
 
 PACKAGE_JSON = json.dumps({"dependencies": {"@x/srv": "1.0.0"}}).encode()
-PNPM_LOCK = b"lockfileVersion: '9.0'\npackages:\n  '@x/srv@1.0.0':\n    resolution: {integrity: sha512-AA==}\n"
+SHA512 = "sha512-" + "A" * 86 + "=="
+PNPM_LOCK = (b"lockfileVersion: '9.0'\nimporters:\n  .:\n    dependencies:\n      '@x/srv':\n"
+             b"        specifier: 1.0.0\n        version: 1.0.0\npackages:\n  '@x/srv@1.0.0':\n"
+             b"    resolution: {integrity: " + SHA512.encode() + b"}\n")
 NPM_FILES = {"package.json": PACKAGE_JSON, "pnpm-lock.yaml": PNPM_LOCK}
 REQUIREMENTS = b"x-srv==1.0.0 \\\n    --hash=sha256:" + b"a" * 64 + b"\n"
 
